@@ -1,0 +1,196 @@
+/*
+ * request.c: answering a request (see request.h): common headers, JSON
+ * bodies, ETags and 304s, borrowing the request's database connection.
+ */
+#include "request.h"
+
+#include "errors.h"
+#include "pool.h"
+
+#include "log.h"
+#include "odp.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How many bytes of client text a message quotes before "...". */
+#define SANITIZE_MAX_INPUT 64
+
+void api_reply(struct api_request *req, unsigned int status,
+	       struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				"no-cache");
+	MHD_add_response_header(resp,
+				MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
+				"*");
+	req->status = status;
+	req->result = MHD_queue_response(req->connection, status, resp);
+	MHD_destroy_response(resp);
+}
+
+void api_reply_json(struct api_request *req, unsigned int status,
+		    json_t *body, const char *etag)
+{
+	struct MHD_Response *resp;
+	char *text;
+
+	/* 15 significant digits print 0.1 as 0.1 and keep every coordinate
+	 * we serve (7 decimals) exact. */
+	text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(body);
+	if (!text) {
+		log_error("could not serialise a JSON answer for %s",
+			  req->target);
+		api_reply_error(req, API_ERR_INTERNAL, NULL,
+				"The server could not build the answer; the "
+				"server log has the details.");
+		return;
+	}
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		req->status = 0;
+		req->result = MHD_NO;
+		return;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				API_CONTENT_JSON);
+	if (etag)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	api_reply(req, status, resp);
+}
+
+void api_etag_version(char *buf, int64_t version)
+{
+	snprintf(buf, API_ETAG_SIZE, "\"v%" PRId64 "\"", version);
+}
+
+/* True when one entity tag of the If-None-Match list header equals etag;
+ * "W/" prefixes are ignored (weak comparison). */
+static bool etag_list_matches(const char *header, const char *etag)
+{
+	size_t etag_len = strlen(etag);
+	const char *p = header;
+
+	while (*p) {
+		const char *start, *end;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		if (*p == '*')
+			return true;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		start = p;
+		if (*p == '"') {
+			end = strchr(p + 1, '"');
+			if (!end)
+				return false;
+			end++;
+		} else {
+			end = p;
+			while (*end && *end != ',')
+				end++;
+		}
+		if ((size_t)(end - start) == etag_len &&
+		    memcmp(start, etag, etag_len) == 0)
+			return true;
+		p = end;
+		while (*p && *p != ',')
+			p++;
+	}
+	return false;
+}
+
+bool api_reply_not_modified(struct api_request *req, const char *etag)
+{
+	const char *header;
+	struct MHD_Response *resp;
+
+	header = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+					     MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (!header || !etag_list_matches(header, etag))
+		return false;
+	resp = MHD_create_response_from_buffer(0, NULL,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		req->status = 0;
+		req->result = MHD_NO;
+		return true;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	api_reply(req, MHD_HTTP_NOT_MODIFIED, resp);
+	return true;
+}
+
+struct api_conn *api_request_db(struct api_request *req)
+{
+	char errbuf[ODP_ERRBUF_SIZE] = "";
+	struct api_conn *conn = NULL;
+	enum odp_status rc;
+
+	rc = api_pool_borrow(req->server->pool, &conn, errbuf);
+	if (rc == ODP_OK)
+		return conn;
+	if (rc == ODP_ERR_BUSY) {
+		log_warn("%s %s: all database connections busy for %d s",
+			 req->method, req->target, API_POOL_WAIT_SECONDS);
+		api_reply_error(req, API_ERR_SERVER_BUSY, NULL,
+				"Every database connection of this server "
+				"stayed in use for %d seconds; retry in a "
+				"moment.",
+				API_POOL_WAIT_SECONDS);
+		return NULL;
+	}
+	log_error("%s", errbuf);
+	api_reply_error(req, API_ERR_DATABASE_UNAVAILABLE, NULL,
+			"The catalogue database cannot be reached; retry "
+			"later.  If this lasts, the server log says why.");
+	return NULL;
+}
+
+void api_sanitize(char *dst, size_t size, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = 0, i;
+
+	if (size == 0)
+		return;
+	for (i = 0; s[i] && i < SANITIZE_MAX_INPUT; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+		size_t need = plain ? 1 : 4;
+
+		if (len + need + 1 > size)
+			break;
+		if (plain) {
+			dst[len++] = (char)c;
+		} else {
+			dst[len++] = '\\';
+			dst[len++] = 'x';
+			dst[len++] = hex[c >> 4];
+			dst[len++] = hex[c & 15];
+		}
+	}
+	if (s[i] && len + 4 <= size) {
+		memcpy(dst + len, "...", 3);
+		len += 3;
+	}
+	dst[len] = '\0';
+}
+
+long api_request_ms(const struct api_request *req)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - req->started.tv_sec) * 1000 +
+	       (now.tv_nsec - req->started.tv_nsec) / 1000000;
+}

@@ -1,0 +1,518 @@
+/*
+ * job.c: reading and validating job files (see job.h).
+ *
+ * Validation is driven by tables of expected keys (the GNU Taler way): each
+ * entry names the key, its JSON type, whether it is required, what a person
+ * should write there and where the value goes in struct job.  Unknown keys
+ * are errors too, since they are almost always typos ("licence" vs
+ * "license") that would otherwise be silently ignored.
+ */
+#include "job.h"
+
+#include "sb.h"
+#include "util.h"
+#include "vocab.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum field_type { F_STRING, F_STRING_ARRAY, F_OBJECT };
+
+struct field {
+	const char *key;
+	enum field_type type;
+	bool required;
+	const char *expected;     /* shown to the person: what to write */
+	size_t offset;            /* where the value goes in the struct */
+	size_t count_offset;      /* F_STRING_ARRAY: where the count goes */
+	const struct field *sub;  /* F_OBJECT: the nested table */
+};
+
+#define END_OF_FIELDS {NULL, F_STRING, false, NULL, 0, 0, NULL}
+
+static const struct field publisher_fields[] = {
+	{"identifier", F_STRING, true, "a string, the publisher's short id",
+	 offsetof(struct job_publisher, identifier), 0, NULL},
+	{"name", F_STRING, true, "a string, the publisher's name",
+	 offsetof(struct job_publisher, name), 0, NULL},
+	{"homepage", F_STRING, false, "a string, the publisher's web site",
+	 offsetof(struct job_publisher, homepage), 0, NULL},
+	{"email", F_STRING, false, "a string, a contact address",
+	 offsetof(struct job_publisher, email), 0, NULL},
+	END_OF_FIELDS,
+};
+
+static const struct field source_fields[] = {
+	{"kind", F_STRING, true, "the string \"gdal\"",
+	 offsetof(struct job_source, kind), 0, NULL},
+	{"path", F_STRING, true,
+	 "a string, the source file (relative to the job file) or a GDAL "
+	 "connection string",
+	 offsetof(struct job_source, path), 0, NULL},
+	{"layer", F_STRING, false, "a string, the layer name in the source",
+	 offsetof(struct job_source, layer), 0, NULL},
+	{"srs", F_STRING, false,
+	 "a string, the source's CRS when it does not declare one, "
+	 "e.g. \"EPSG:2154\"",
+	 offsetof(struct job_source, srs), 0, NULL},
+	{"x", F_STRING, false, "a string, the column holding the longitude or X",
+	 offsetof(struct job_source, x_column), 0, NULL},
+	{"y", F_STRING, false, "a string, the column holding the latitude or Y",
+	 offsetof(struct job_source, y_column), 0, NULL},
+	{"open_options", F_STRING_ARRAY, false,
+	 "an array of \"KEY=VALUE\" strings passed to GDAL",
+	 offsetof(struct job_source, open_options),
+	 offsetof(struct job_source, n_open_options), NULL},
+	END_OF_FIELDS,
+};
+
+static const struct field job_fields[] = {
+	{"identifier", F_STRING, true,
+	 "a string of lowercase letters, digits and dashes, e.g. "
+	 "\"parkings-poitiers\"",
+	 offsetof(struct job, identifier), 0, NULL},
+	{"title", F_STRING, true, "a string, the dataset's title",
+	 offsetof(struct job, title), 0, NULL},
+	{"description", F_STRING, true, "a string describing the dataset",
+	 offsetof(struct job, description), 0, NULL},
+	{"publisher", F_OBJECT, true,
+	 "an object with \"identifier\" and \"name\"",
+	 offsetof(struct job, publisher), 0, publisher_fields},
+	{"themes", F_STRING_ARRAY, false, "an array of EU data-theme codes",
+	 offsetof(struct job, themes), offsetof(struct job, n_themes), NULL},
+	{"keywords", F_STRING_ARRAY, false, "an array of strings",
+	 offsetof(struct job, keywords), offsetof(struct job, n_keywords),
+	 NULL},
+	{"licence", F_STRING, true, "a licence code",
+	 offsetof(struct job, licence), 0, NULL},
+	{"frequency", F_STRING, false, "an update frequency code",
+	 offsetof(struct job, frequency), 0, NULL},
+	{"schedule", F_STRING, false,
+	 "a cron expression of five fields, e.g. \"0 3 * * *\"",
+	 offsetof(struct job, schedule), 0, NULL},
+	{"key", F_STRING, false,
+	 "a string, the source column that identifies a record",
+	 offsetof(struct job, key), 0, NULL},
+	{"source", F_OBJECT, true, "an object describing where the data are",
+	 offsetof(struct job, source), 0, source_fields},
+	END_OF_FIELDS,
+};
+
+static void add_problem(struct job_problems *problems, const char *json_path,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_problem(struct job_problems *problems, const char *json_path,
+			const char *fmt, ...)
+{
+	char msg[ODP_ERRBUF_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	problems->items = xrealloc(problems->items,
+				   (problems->n + 1) * sizeof *problems->items);
+	problems->items[problems->n].json_path = xstrdup(json_path);
+	problems->items[problems->n].message = xstrdup(msg);
+	problems->n++;
+}
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+/* Reads obj against table into the struct at base, recording problems. */
+static void read_fields(const json_t *obj, const struct field *table,
+			void *base, const char *path,
+			struct job_problems *problems)
+{
+	const struct field *f;
+	const char *key;
+	json_t *value;
+	char sub_path[256];
+
+	json_object_foreach((json_t *)obj, key, value) {
+		for (f = table; f->key; f++)
+			if (strcmp(f->key, key) == 0)
+				break;
+		if (!f->key) {
+			struct sb known;
+			sb_init(&known, 0);
+			for (f = table; f->key; f++)
+				sb_printf(&known, "%s%s", f == table ? "" : ", ",
+					  f->key);
+			snprintf(sub_path, sizeof sub_path, "%s.%s", path, key);
+			add_problem(problems, sub_path,
+				    "unknown key; expected one of: %s",
+				    known.buf);
+			sb_free(&known);
+		}
+	}
+
+	for (f = table; f->key; f++) {
+		char **slot = (char **)((char *)base + f->offset);
+		snprintf(sub_path, sizeof sub_path, "%s.%s", path, f->key);
+		value = json_object_get(obj, f->key);
+		if (!value || json_is_null(value)) {
+			if (f->required)
+				add_problem(problems, sub_path,
+					    "missing key; expected %s",
+					    f->expected);
+			continue;
+		}
+		switch (f->type) {
+		case F_STRING:
+			if (!json_is_string(value)) {
+				add_problem(problems, sub_path,
+					    "found %s; expected %s",
+					    json_type_name(value), f->expected);
+				break;
+			}
+			*slot = xstrdup(json_string_value(value));
+			break;
+		case F_STRING_ARRAY: {
+			size_t i, n = json_array_size(value);
+			char **items;
+			if (!json_is_array(value)) {
+				add_problem(problems, sub_path,
+					    "found %s; expected %s",
+					    json_type_name(value), f->expected);
+				break;
+			}
+			items = xcalloc(n, sizeof *items);
+			for (i = 0; i < n; i++) {
+				json_t *item = json_array_get(value, i);
+				if (!json_is_string(item)) {
+					char item_path[300];
+					snprintf(item_path, sizeof item_path,
+						 "%s[%zu]", sub_path, i);
+					add_problem(problems, item_path,
+						    "found %s; expected a string",
+						    json_type_name(item));
+					items[i] = xstrdup("");
+				} else {
+					items[i] = xstrdup(
+						json_string_value(item));
+				}
+			}
+			*slot = (char *)items;
+			*(size_t *)((char *)base + f->count_offset) = n;
+			break;
+		}
+		case F_OBJECT:
+			if (!json_is_object(value)) {
+				add_problem(problems, sub_path,
+					    "found %s; expected %s",
+					    json_type_name(value), f->expected);
+				break;
+			}
+			read_fields(value, f->sub, (char *)base + f->offset,
+				    sub_path, problems);
+			break;
+		}
+	}
+}
+
+/* Checks one cron field: "*", "n", "a-b", each optionally "/step", joined
+ * by commas, with values in [lo, hi]. */
+static bool cron_field_ok(const char *field, int lo, int hi)
+{
+	const char *p = field;
+
+	for (;;) {
+		long a, b, step;
+		char *end;
+
+		if (*p == '*') {
+			p++;
+		} else {
+			if (!isdigit((unsigned char)*p))
+				return false;
+			a = strtol(p, &end, 10);
+			p = end;
+			if (a < lo || a > hi)
+				return false;
+			if (*p == '-') {
+				p++;
+				if (!isdigit((unsigned char)*p))
+					return false;
+				b = strtol(p, &end, 10);
+				p = end;
+				if (b < a || b > hi)
+					return false;
+			}
+		}
+		if (*p == '/') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return false;
+			step = strtol(p, &end, 10);
+			p = end;
+			if (step < 1 || step > hi)
+				return false;
+		}
+		if (*p == '\0')
+			return true;
+		if (*p != ',')
+			return false;
+		p++;
+	}
+}
+
+bool job_cron_check(const char *s, char *why)
+{
+	static const struct {
+		const char *name;
+		int lo, hi;
+	} fields[5] = {{"minute", 0, 59}, {"hour", 0, 23},
+		       {"day of month", 1, 31}, {"month", 1, 12},
+		       {"day of week", 0, 7}};
+	char copy[128], *parts[6];
+	size_t n = 0, len = strlen(s), i;
+	char *p;
+
+	if (len >= sizeof copy) {
+		util_seterr(why, "too long");
+		return false;
+	}
+	memcpy(copy, s, len + 1);
+	for (p = copy; *p && n < 6;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		parts[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	if (n != 5) {
+		util_seterr(why, "found %zu fields; expected five (minute hour "
+			    "day-of-month month day-of-week)", n);
+		return false;
+	}
+	for (i = 0; i < 5; i++) {
+		if (!cron_field_ok(parts[i], fields[i].lo, fields[i].hi)) {
+			util_seterr(why, "bad %s field \"%s\"; expected *, a "
+				    "number from %d to %d, a range or a list",
+				    fields[i].name, parts[i], fields[i].lo,
+				    fields[i].hi);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool identifier_ok(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (len == 0 || len > 63)
+		return false;
+	if (!islower((unsigned char)s[0]) && !isdigit((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+static void check_vocab(const struct vocab *v, const char *code,
+			const char *json_path, struct job_problems *problems)
+{
+	char allowed[ODP_ERRBUF_SIZE];
+
+	if (vocab_find(v, code))
+		return;
+	vocab_list_codes(v, allowed, sizeof allowed);
+	add_problem(problems, json_path, "unknown %s \"%s\"; expected one of: %s",
+		    v->name, code, allowed);
+}
+
+/* Checks values that have the right JSON type but may still be wrong. */
+static void check_values(struct job *job, struct job_problems *problems)
+{
+	char why[ODP_ERRBUF_SIZE], path[64];
+	size_t i;
+
+	if (job->identifier && !identifier_ok(job->identifier))
+		add_problem(problems, "$.identifier",
+			    "\"%s\" is not a valid identifier; expected 1 to 63 "
+			    "lowercase letters, digits and dashes, starting "
+			    "with a letter or digit", job->identifier);
+	if (job->title && !*job->title)
+		add_problem(problems, "$.title", "empty title");
+	if (job->licence)
+		check_vocab(&vocab_licences, job->licence, "$.licence",
+			    problems);
+	if (job->frequency)
+		check_vocab(&vocab_frequencies, job->frequency, "$.frequency",
+			    problems);
+	for (i = 0; i < job->n_themes; i++) {
+		snprintf(path, sizeof path, "$.themes[%zu]", i);
+		check_vocab(&vocab_themes, job->themes[i], path, problems);
+	}
+	if (job->schedule && !job_cron_check(job->schedule, why))
+		add_problem(problems, "$.schedule", "%s", why);
+	if (job->publisher.identifier &&
+	    !identifier_ok(job->publisher.identifier))
+		add_problem(problems, "$.publisher.identifier",
+			    "\"%s\" is not a valid identifier; expected "
+			    "lowercase letters, digits and dashes",
+			    job->publisher.identifier);
+	if (job->source.kind && strcmp(job->source.kind, "gdal") != 0)
+		add_problem(problems, "$.source.kind",
+			    "unknown source kind \"%s\"; expected \"gdal\"",
+			    job->source.kind);
+	if (job->source.path && !*job->source.path)
+		add_problem(problems, "$.source.path", "empty path");
+	if (!job->source.x_column != !job->source.y_column)
+		add_problem(problems, job->source.x_column ? "$.source.y"
+							   : "$.source.x",
+			    "\"x\" and \"y\" go together; give both columns or "
+			    "neither");
+	for (i = 0; i < job->source.n_open_options; i++) {
+		if (!strchr(job->source.open_options[i], '=')) {
+			snprintf(path, sizeof path, "$.source.open_options[%zu]",
+				 i);
+			add_problem(problems, path,
+				    "\"%s\" is not KEY=VALUE",
+				    job->source.open_options[i]);
+		}
+	}
+}
+
+/* Relative source paths are relative to the job file's folder; GDAL
+ * connection strings ("PG:...", "/vsicurl/...", "https://...") are kept. */
+static char *resolve_source_path(const char *job_file, const char *path)
+{
+	const char *slash;
+	struct sb sb;
+
+	if (path[0] == '/' || strchr(path, ':') || strncmp(path, "/vsi", 4) == 0)
+		return xstrdup(path);
+	slash = strrchr(job_file, '/');
+	if (!slash)
+		return xstrdup(path);
+	sb_init(&sb, 0);
+	sb_append(&sb, job_file, (size_t)(slash - job_file) + 1);
+	sb_puts(&sb, path);
+	return sb_steal(&sb);
+}
+
+struct job *job_load(const char *path, struct job_problems *problems)
+{
+	struct job *job;
+	json_error_t jerr;
+	json_t *root;
+	FILE *f;
+	long size;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		add_problem(problems, "$", "could not open the file: %s",
+			    strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > JOB_FILE_MAX) {
+		fclose(f);
+		add_problem(problems, "$", "file is %ld bytes; at most %d allowed",
+			    size, JOB_FILE_MAX);
+		return NULL;
+	}
+	rewind(f);
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (!root) {
+		add_problem(problems, "$", "invalid JSON at line %d, column %d: %s",
+			    jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		add_problem(problems, "$", "found %s; expected an object",
+			    json_type_name(root));
+		json_decref(root);
+		return NULL;
+	}
+
+	job = xcalloc(1, sizeof *job);
+	job->file = xstrdup(path);
+	job->definition = root;
+	size_t before = problems->n;
+	read_fields(root, job_fields, job, "$", problems);
+	check_values(job, problems);
+	if (problems->n > before) {
+		job_free(job);
+		return NULL;
+	}
+	job->source.resolved_path = resolve_source_path(path, job->source.path);
+	return job;
+}
+
+static void free_strings(char **items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+void job_free(struct job *job)
+{
+	if (!job)
+		return;
+	free(job->file);
+	free(job->identifier);
+	free(job->title);
+	free(job->description);
+	free(job->publisher.identifier);
+	free(job->publisher.name);
+	free(job->publisher.homepage);
+	free(job->publisher.email);
+	free_strings(job->themes, job->n_themes);
+	free_strings(job->keywords, job->n_keywords);
+	free(job->licence);
+	free(job->frequency);
+	free(job->schedule);
+	free(job->key);
+	free(job->source.kind);
+	free(job->source.path);
+	free(job->source.resolved_path);
+	free(job->source.layer);
+	free(job->source.srs);
+	free(job->source.x_column);
+	free(job->source.y_column);
+	free_strings(job->source.open_options, job->source.n_open_options);
+	json_decref(job->definition);
+	free(job);
+}
+
+void job_problems_free(struct job_problems *problems)
+{
+	size_t i;
+
+	for (i = 0; i < problems->n; i++) {
+		free(problems->items[i].json_path);
+		free(problems->items[i].message);
+	}
+	free(problems->items);
+	problems->items = NULL;
+	problems->n = 0;
+}

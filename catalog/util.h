@@ -1,0 +1,33 @@
+/*
+ * util.h: allocation that cannot fail, and checked number parsing.
+ *
+ * Allocation failure aborts the process: callers never check for NULL.
+ * Number parsing rejects empty strings, trailing garbage and overflow.
+ */
+#ifndef ODP_UTIL_H
+#define ODP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+/* Returns a malloc'd copy of s; NULL stays NULL. */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t len);
+
+/* Parses the whole of s as a base-10 integer; false if it is not one. */
+bool util_parse_int64(const char *s, int64_t *out);
+/* Parses the whole of s as a finite double; false if it is not one. */
+bool util_parse_double(const char *s, double *out);
+
+/* Copies src into dst (size bytes), always NUL-terminated, truncating. */
+void util_strlcpy(char *dst, const char *src, size_t size);
+
+/* snprintf into an error buffer of ODP_ERRBUF_SIZE bytes; errbuf may be NULL. */
+void util_seterr(char *errbuf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

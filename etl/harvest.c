@@ -1,0 +1,685 @@
+/*
+ * harvest.c: the life of one run (see harvest.h).
+ *
+ *   register   the dataset and job rows exist; an advisory lock keeps a
+ *              second process from running the same job at the same time;
+ *              leftovers of a run that died are cleaned up
+ *   load       a new version row and table data.d<dataset>_v<version>,
+ *              rows streamed by COPY, then keys and indexes built
+ *   publish    one transaction: metadata, the version swap, the run record
+ *   retire     tables of versions beyond the retention are dropped
+ *
+ * The checksum of the normalised rows decides whether anything changed: an
+ * unchanged source publishes no new version and leaves "modified" alone.
+ */
+#include "harvest.h"
+
+#include "copy.h"
+#include "db.h"
+#include "log.h"
+#include "sb.h"
+#include "source.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t harvest_stop_requested;
+
+/* Advisory lock class for "a run of job N is in progress". */
+#define HARVEST_LOCK_CLASS "1868853358"
+
+/* Rejected rows whose reason is quoted in the run's message. */
+#define REJECTS_QUOTED 5
+
+struct run {
+	PGconn *conn;
+	const struct job *job;
+	const struct harvest_options *opts;
+	struct harvest_result *result;
+	int64_t dataset_id;
+	int64_t job_id;
+	int64_t version_id;        /* the version being loaded */
+	char *table;               /* its quoted name */
+	struct source *src;
+	struct sb rejects;         /* the first reasons, for the message */
+	char checksum[65];
+	char errbuf[ODP_ERRBUF_SIZE];
+};
+
+static void int64_str(int64_t v, char buf[24])
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+}
+
+/* Runs sql and returns the first column of the first row as int64. */
+static enum odp_status query_int64(struct run *r, const char *sql, int n,
+				   const char *const *params, int64_t *out)
+{
+	PGresult *res = db_query(r->conn, sql, n, params, r->errbuf);
+
+	if (!res)
+		return ODP_ERR_DB;
+	if (PQntuples(res) < 1 || !util_parse_int64(PQgetvalue(res, 0, 0), out)) {
+		util_seterr(r->errbuf, "unexpected answer from the database");
+		PQclear(res);
+		return ODP_ERR_DB;
+	}
+	PQclear(res);
+	return ODP_OK;
+}
+
+static enum odp_status query_ok(struct run *r, const char *sql, int n,
+				const char *const *params)
+{
+	PGresult *res = db_query(r->conn, sql, n, params, r->errbuf);
+
+	if (!res)
+		return ODP_ERR_DB;
+	PQclear(res);
+	return ODP_OK;
+}
+
+static enum odp_status register_job(struct run *r)
+{
+	const struct job *job = r->job;
+	char *definition = json_dumps(job->definition, JSON_COMPACT);
+	char id[24];
+	const char *p[5];
+	enum odp_status rc;
+	int64_t locked = 0;
+
+	p[0] = job->identifier;
+	p[1] = job->title;
+	p[2] = job->description;
+	p[3] = job->licence;
+	rc = query_int64(r,
+			 "INSERT INTO datasets (identifier, title, description, "
+			 "licence) VALUES ($1, $2, $3, $4) "
+			 "ON CONFLICT (identifier) DO UPDATE "
+			 "SET identifier = EXCLUDED.identifier RETURNING id",
+			 4, p, &r->dataset_id);
+	if (rc != ODP_OK)
+		goto out;
+	int64_str(r->dataset_id, id);
+	p[0] = job->identifier;
+	p[1] = id;
+	p[2] = job->file;
+	p[3] = definition;
+	p[4] = job->schedule;
+	rc = query_int64(r,
+			 "INSERT INTO jobs (identifier, dataset_id, path, "
+			 "definition, schedule) "
+			 "VALUES ($1, $2::int8, $3, $4::jsonb, $5) "
+			 "ON CONFLICT (identifier) DO UPDATE SET path = $3, "
+			 "definition = $4::jsonb, schedule = $5, "
+			 "updated_at = now() RETURNING id",
+			 5, p, &r->job_id);
+	if (rc != ODP_OK)
+		goto out;
+	int64_str(r->job_id, id);
+	p[0] = id;
+	rc = query_int64(r,
+			 "SELECT pg_try_advisory_lock(" HARVEST_LOCK_CLASS
+			 ", $1::int4)::int",
+			 1, p, &locked);
+	if (rc == ODP_OK && !locked) {
+		util_seterr(r->errbuf, "job \"%s\" is already running in "
+			    "another process", job->identifier);
+		rc = ODP_ERR_BUSY;
+	}
+out:
+	free(definition);
+	return rc;
+}
+
+/* Holding the job's lock, anything still "running" or "loading" was left
+ * by a process that died: record it and drop its table. */
+static enum odp_status clean_leftovers(struct run *r)
+{
+	char job_id[24], ds_id[24];
+	const char *p[1];
+	PGresult *res;
+	int i;
+
+	int64_str(r->job_id, job_id);
+	int64_str(r->dataset_id, ds_id);
+	p[0] = job_id;
+	if (query_ok(r,
+		     "UPDATE job_runs SET status = 'failed', finished_at = now(), "
+		     "message = 'interrupted: the process running it stopped "
+		     "before the end; the previous version stayed published' "
+		     "WHERE job_id = $1::int8 AND status = 'running'",
+		     1, p) != ODP_OK)
+		return ODP_ERR_DB;
+	p[0] = ds_id;
+	res = db_query(r->conn,
+		       "SELECT id, table_name FROM dataset_versions "
+		       "WHERE dataset_id = $1::int8 AND state = 'loading'",
+		       1, p, r->errbuf);
+	if (!res)
+		return ODP_ERR_DB;
+	for (i = 0; i < PQntuples(res); i++) {
+		char *table = db_quote_ident(r->conn, "data",
+					     PQgetvalue(res, i, 1));
+		struct sb sql;
+		const char *vp[1] = {PQgetvalue(res, i, 0)};
+		sb_init(&sql, 0);
+		sb_printf(&sql, "DROP TABLE IF EXISTS %s", table);
+		if (db_exec(r->conn, sql.buf, r->errbuf) == ODP_OK)
+			query_ok(r, "DELETE FROM dataset_versions WHERE id = $1::int8",
+				 1, vp);
+		log_info("dropped %s, left by an interrupted run", table);
+		sb_free(&sql);
+		free(table);
+	}
+	PQclear(res);
+	return ODP_OK;
+}
+
+static enum odp_status start_run(struct run *r)
+{
+	char job_id[24];
+	const char *p[1] = {job_id};
+
+	int64_str(r->job_id, job_id);
+	return query_int64(r,
+			   "INSERT INTO job_runs (job_id) VALUES ($1::int8) "
+			   "RETURNING id",
+			   1, p, &r->result->run_id);
+}
+
+static enum odp_status create_version(struct run *r)
+{
+	const struct source_column *cols = source_columns(r->src);
+	size_t n = source_n_columns(r->src), i;
+	char ds_id[24], run_id[24], ver_id[24], pos[24];
+	const char *p[5];
+	PGresult *res;
+	struct sb sql;
+	enum odp_status rc;
+
+	int64_str(r->dataset_id, ds_id);
+	int64_str(r->result->run_id, run_id);
+	p[0] = ds_id;
+	p[1] = run_id;
+	res = db_query(r->conn,
+		       "WITH n AS (SELECT nextval(pg_get_serial_sequence("
+		       "'dataset_versions', 'id')) AS id) "
+		       "INSERT INTO dataset_versions (id, dataset_id, run_id, "
+		       "table_name) SELECT id, $1::int8, $2::int8, "
+		       "format('d%s_v%s', $1::int8, id) FROM n "
+		       "RETURNING id, table_name",
+		       2, p, r->errbuf);
+	if (!res)
+		return ODP_ERR_DB;
+	util_parse_int64(PQgetvalue(res, 0, 0), &r->version_id);
+	r->table = db_quote_ident(r->conn, "data", PQgetvalue(res, 0, 1));
+	PQclear(res);
+
+	sb_init(&sql, 0);
+	sb_printf(&sql, "CREATE TABLE %s (_id text NOT NULL, "
+		  "_rownum int8 NOT NULL", r->table);
+	for (i = 0; i < n; i++) {
+		char *col = db_quote_ident(r->conn, NULL, cols[i].name);
+		sb_printf(&sql, ", %s %s", col, source_sql_type(cols[i].type));
+		free(col);
+	}
+	sb_puts(&sql, ", geom geometry(Geometry, 4326))");
+	rc = db_exec(r->conn, sql.buf, r->errbuf);
+	sb_free(&sql);
+	if (rc != ODP_OK)
+		return rc;
+
+	int64_str(r->version_id, ver_id);
+	for (i = 0; i < n; i++) {
+		snprintf(pos, sizeof pos, "%zu", i + 1);
+		p[0] = ver_id;
+		p[1] = pos;
+		p[2] = cols[i].name;
+		p[3] = cols[i].source_name;
+		p[4] = source_type_name(cols[i].type);
+		if (query_ok(r,
+			     "INSERT INTO dataset_columns (version_id, position, "
+			     "name, source_name, type) "
+			     "VALUES ($1::int8, $2::int4, $3, $4, $5)",
+			     5, p) != ODP_OK)
+			return ODP_ERR_DB;
+	}
+	return ODP_OK;
+}
+
+static void draw_progress(const struct run *r, time_t started, bool last)
+{
+	int64_t total = source_n_features(r->src);
+	int64_t done = r->result->rows_read;
+	double secs = difftime(time(NULL), started);
+	double rate = secs > 0 ? (double)done / secs : 0;
+
+	if (total > 0)
+		fprintf(stderr, "\r  %lld / %lld features (%d%%), %.0f/s   ",
+			(long long)done, (long long)total,
+			(int)(100 * done / total), rate);
+	else
+		fprintf(stderr, "\r  %lld features, %.0f/s   ",
+			(long long)done, rate);
+	if (last)
+		fputc('\n', stderr);
+}
+
+/* Streams every row of the source into the version's table. */
+static enum odp_status load_rows(struct run *r)
+{
+	struct harvest_result *res = r->result;
+	size_t n_cols = source_n_columns(r->src), i;
+	const struct source_column *cols = source_columns(r->src);
+	struct copy_writer w;
+	struct source_row row;
+	struct sb schema;
+	const char *abort_reason = NULL;
+	char rownum[24];
+	time_t started = time(NULL), last_draw = 0;
+	int got;
+
+	if (copy_begin(&w, r->conn, r->table) != ODP_OK) {
+		util_strlcpy(r->errbuf, w.errbuf, sizeof r->errbuf);
+		copy_end(&w, "could not start", NULL);
+		return ODP_ERR_DB;
+	}
+	/* Same rows under other names or types are a different version. */
+	sb_init(&schema, 0);
+	for (i = 0; i < n_cols; i++)
+		sb_printf(&schema, "%s:%s:%s\n", cols[i].name,
+			  source_type_name(cols[i].type), cols[i].source_name);
+	copy_checksum_seed(&w, schema.buf ? schema.buf : "");
+	sb_free(&schema);
+
+	while ((got = source_next(r->src, &row, r->errbuf)) == 1) {
+		res->rows_read++;
+		if (harvest_stop_requested) {
+			util_seterr(r->errbuf, "stopped by a signal after %lld "
+				    "features", (long long)res->rows_read);
+			abort_reason = r->errbuf;
+			break;
+		}
+		if (row.reject) {
+			res->rows_rejected++;
+			if (res->rows_rejected <= REJECTS_QUOTED)
+				sb_printf(&r->rejects, "; feature %lld: %s",
+					  (long long)res->rows_read, row.reject);
+			continue;
+		}
+		int64_str(res->rows_loaded + 1, rownum);
+		copy_field(&w, row.id);
+		copy_field(&w, rownum);
+		for (i = 0; i < n_cols; i++)
+			copy_field(&w, row.values[i]);
+		copy_field(&w, row.geometry);
+		copy_row_end(&w);
+		res->rows_loaded++;
+		if (w.failed)
+			break;
+		if (r->opts->progress && time(NULL) != last_draw) {
+			last_draw = time(NULL);
+			draw_progress(r, started, false);
+		}
+	}
+	if (got < 0)
+		abort_reason = r->errbuf;
+	if (r->opts->progress)
+		draw_progress(r, started, true);
+	if (copy_end(&w, abort_reason, r->checksum) != ODP_OK) {
+		if (!abort_reason)
+			util_strlcpy(r->errbuf, w.errbuf, sizeof r->errbuf);
+		return got < 0 ? ODP_ERR_SOURCE : ODP_ERR_DB;
+	}
+	if (res->rows_read > 0 && res->rows_loaded == 0) {
+		util_seterr(r->errbuf, "every one of the %lld features was "
+			    "rejected", (long long)res->rows_read);
+		return ODP_ERR_SOURCE;
+	}
+	return ODP_OK;
+}
+
+static enum odp_status build_indexes(struct run *r)
+{
+	struct sb sql;
+	PGresult *res;
+	enum odp_status rc = ODP_ERR_DB;
+
+	sb_init(&sql, 0);
+	sb_printf(&sql, "ALTER TABLE %s ADD PRIMARY KEY (_rownum)", r->table);
+	if (db_exec(r->conn, sql.buf, r->errbuf) != ODP_OK)
+		goto out;
+	sb_reset(&sql);
+	sb_printf(&sql, "CREATE UNIQUE INDEX ON %s (_id)", r->table);
+	res = PQexec(r->conn, sql.buf);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+		util_seterr(r->errbuf, "key column \"%s\" does not identify "
+			    "records: %s", r->job->key ? r->job->key : "(FID)",
+			    detail ? detail : PQresultErrorMessage(res));
+		PQclear(res);
+		goto out;
+	}
+	PQclear(res);
+	sb_reset(&sql);
+	sb_printf(&sql, "CREATE INDEX ON %s USING gist (geom)", r->table);
+	if (db_exec(r->conn, sql.buf, r->errbuf) != ODP_OK)
+		goto out;
+	sb_reset(&sql);
+	sb_printf(&sql, "ANALYZE %s", r->table);
+	rc = db_exec(r->conn, sql.buf, r->errbuf);
+out:
+	sb_free(&sql);
+	return rc;
+}
+
+/* True when the current version has the same checksum as the new rows. */
+static enum odp_status is_unchanged(struct run *r, bool *unchanged)
+{
+	char ds_id[24];
+	const char *p[2] = {ds_id, r->checksum};
+	PGresult *res;
+
+	int64_str(r->dataset_id, ds_id);
+	res = db_query(r->conn,
+		       "SELECT 1 FROM datasets d JOIN dataset_versions v "
+		       "ON v.id = d.current_version_id "
+		       "WHERE d.id = $1::int8 AND v.checksum = $2",
+		       2, p, r->errbuf);
+	if (!res)
+		return ODP_ERR_DB;
+	*unchanged = PQntuples(res) > 0;
+	PQclear(res);
+	return ODP_OK;
+}
+
+static enum odp_status publish_metadata(struct run *r)
+{
+	const struct job *job = r->job;
+	char *themes = db_text_array(job->themes, job->n_themes);
+	char *keywords = db_text_array(job->keywords, job->n_keywords);
+	char ds_id[24], pub_id[24];
+	const char *p[9];
+	int64_t publisher_id;
+	enum odp_status rc;
+
+	p[0] = job->publisher.identifier;
+	p[1] = job->publisher.name;
+	p[2] = job->publisher.homepage;
+	p[3] = job->publisher.email;
+	rc = query_int64(r,
+			 "INSERT INTO publishers (identifier, name, homepage, "
+			 "email) VALUES ($1, $2, $3, $4) "
+			 "ON CONFLICT (identifier) DO UPDATE SET name = $2, "
+			 "homepage = $3, email = $4 RETURNING id",
+			 4, p, &publisher_id);
+	if (rc != ODP_OK)
+		goto out;
+	int64_str(r->dataset_id, ds_id);
+	int64_str(publisher_id, pub_id);
+	p[0] = ds_id;
+	p[1] = job->title;
+	p[2] = job->description;
+	p[3] = pub_id;
+	p[4] = themes;
+	p[5] = keywords;
+	p[6] = job->licence;
+	p[7] = job->frequency;
+	rc = query_ok(r,
+		      "UPDATE datasets SET title = $2, description = $3, "
+		      "publisher_id = $4::int8, themes = $5::text[], "
+		      "keywords = $6::text[], licence = $7, "
+		      "accrual_periodicity = $8, updated_at = now() "
+		      "WHERE id = $1::int8",
+		      8, p);
+out:
+	free(themes);
+	free(keywords);
+	return rc;
+}
+
+static enum odp_status publish_version(struct run *r)
+{
+	char ds_id[24], ver_id[24], count[24];
+	const char *p[4] = {ds_id, ver_id, count, r->checksum};
+
+	int64_str(r->dataset_id, ds_id);
+	int64_str(r->version_id, ver_id);
+	int64_str(r->result->rows_loaded, count);
+	if (query_ok(r,
+		     "UPDATE dataset_versions SET state = 'retired' "
+		     "WHERE dataset_id = $1::int8 AND state = 'published'",
+		     1, p) != ODP_OK ||
+	    query_ok(r,
+		     "UPDATE dataset_versions SET state = 'published', "
+		     "published_at = now(), record_count = $2::int8, "
+		     "checksum = $3 WHERE id = $1::int8",
+		     3, p + 1) != ODP_OK)
+		return ODP_ERR_DB;
+
+	struct sb sql;
+	enum odp_status rc;
+	sb_init(&sql, 0);
+	/* The table name comes from the catalogue (create_version). */
+	sb_printf(&sql,
+		  "UPDATE datasets SET current_version_id = $2::int8, "
+		  "record_count = $3::int8, modified = now(), "
+		  "issued = coalesce(issued, now()), "
+		  "spatial = (SELECT ST_SetSRID(ST_Extent(geom)::geometry, 4326) "
+		  "FROM %s) WHERE id = $1::int8", r->table);
+	rc = query_ok(r, sql.buf, 3, p);
+	sb_free(&sql);
+	if (rc != ODP_OK)
+		return rc;
+	return query_ok(r,
+			"INSERT INTO distributions (dataset_id, identifier, "
+			"title, format, media_type, path) VALUES "
+			"($1::int8, 'records-json', 'Enregistrements (JSON)', "
+			"'JSON', 'application/json', "
+			"'/datasets/' || (SELECT identifier FROM datasets "
+			"WHERE id = $1::int8) || '/records'), "
+			"($1::int8, 'records-geojson', 'Export GeoJSON', "
+			"'GEOJSON', 'application/geo+json', "
+			"'/datasets/' || (SELECT identifier FROM datasets "
+			"WHERE id = $1::int8) || '/records.geojson') "
+			"ON CONFLICT (dataset_id, identifier) DO NOTHING",
+			1, p);
+}
+
+static enum odp_status record_run(struct run *r, const char *status)
+{
+	struct harvest_result *res = r->result;
+	char run_id[24], read[24], loaded[24], rejected[24], ver_id[24];
+	const char *p[7] = {run_id, status, read, loaded, rejected,
+			    r->version_id && strcmp(status, "succeeded") == 0
+				    ? ver_id : NULL,
+			    res->message};
+
+	int64_str(res->run_id, run_id);
+	int64_str(res->rows_read, read);
+	int64_str(res->rows_loaded, loaded);
+	int64_str(res->rows_rejected, rejected);
+	int64_str(r->version_id, ver_id);
+	res->status = status;
+	return query_ok(r,
+			"UPDATE job_runs SET status = $2, finished_at = now(), "
+			"rows_read = $3::int8, rows_loaded = $4::int8, "
+			"rows_rejected = $5::int8, version_id = $6::int8, "
+			"message = $7 WHERE id = $1::int8",
+			7, p);
+}
+
+/* Drops the version being loaded; used on every failure path. */
+static void discard_version(struct run *r)
+{
+	char ver_id[24];
+	const char *p[1] = {ver_id};
+	struct sb sql;
+
+	if (!r->version_id)
+		return;
+	if (r->table) {
+		sb_init(&sql, 0);
+		sb_printf(&sql, "DROP TABLE IF EXISTS %s", r->table);
+		db_exec(r->conn, sql.buf, r->errbuf);
+		sb_free(&sql);
+	}
+	int64_str(r->version_id, ver_id);
+	query_ok(r, "DELETE FROM dataset_versions WHERE id = $1::int8", 1, p);
+	r->version_id = 0;
+}
+
+/* Drops retired versions beyond the retention.  Failure only delays it to
+ * the next run, so it is logged, not fatal. */
+static void retire_old_versions(struct run *r)
+{
+	char ds_id[24], keep[24];
+	const char *p[2] = {ds_id, keep};
+	char errbuf[ODP_ERRBUF_SIZE];
+	PGresult *res;
+	int i;
+
+	int64_str(r->dataset_id, ds_id);
+	int64_str(r->opts->keep_versions, keep);
+	res = db_query(r->conn,
+		       "SELECT id, table_name FROM dataset_versions "
+		       "WHERE dataset_id = $1::int8 AND state = 'retired' "
+		       "ORDER BY id DESC OFFSET $2::int8",
+		       2, p, errbuf);
+	if (!res) {
+		log_warn("could not list old versions: %s", errbuf);
+		return;
+	}
+	db_exec(r->conn, "SET lock_timeout = '5s'", errbuf);
+	for (i = 0; i < PQntuples(res); i++) {
+		char *table = db_quote_ident(r->conn, "data",
+					     PQgetvalue(res, i, 1));
+		const char *vp[1] = {PQgetvalue(res, i, 0)};
+		struct sb sql;
+		sb_init(&sql, 0);
+		sb_printf(&sql, "DROP TABLE IF EXISTS %s", table);
+		if (db_exec(r->conn, sql.buf, errbuf) != ODP_OK ||
+		    !db_query(r->conn, "DELETE FROM dataset_versions "
+			      "WHERE id = $1::int8", 1, vp, errbuf))
+			log_warn("could not drop old version %s: %s", table,
+				 errbuf);
+		sb_free(&sql);
+		free(table);
+	}
+	db_exec(r->conn, "RESET lock_timeout", errbuf);
+	PQclear(res);
+}
+
+static void unlock_job(struct run *r)
+{
+	char job_id[24];
+	const char *p[1] = {job_id};
+
+	int64_str(r->job_id, job_id);
+	PQclear(PQexecParams(r->conn,
+			     "SELECT pg_advisory_unlock(" HARVEST_LOCK_CLASS
+			     ", $1::int4)",
+			     1, NULL, p, NULL, NULL, 0));
+}
+
+static void set_message(struct run *r, const char *status_text)
+{
+	struct harvest_result *res = r->result;
+
+	snprintf(res->message, sizeof res->message,
+		 "%s: %lld features read, %lld loaded, %lld rejected%s",
+		 status_text, (long long)res->rows_read,
+		 (long long)res->rows_loaded, (long long)res->rows_rejected,
+		 r->rejects.buf ? r->rejects.buf : "");
+}
+
+enum odp_status harvest_run(PGconn *conn, const struct job *job,
+			    const struct harvest_options *opts,
+			    struct harvest_result *result)
+{
+	struct run r;
+	enum odp_status rc;
+	bool unchanged = false, locked = false;
+
+	memset(&r, 0, sizeof r);
+	memset(result, 0, sizeof *result);
+	result->status = "failed";
+	r.conn = conn;
+	r.job = job;
+	r.opts = opts;
+	r.result = result;
+	sb_init(&r.rejects, 4096);
+
+	/* Naive timestamps in the territory's sources are local time. */
+	db_exec(conn, "SET TimeZone = 'Europe/Paris'", r.errbuf);
+	rc = register_job(&r);
+	if (rc != ODP_OK) {
+		util_strlcpy(result->message, r.errbuf, sizeof result->message);
+		goto out;
+	}
+	locked = true;
+	if ((rc = clean_leftovers(&r)) != ODP_OK ||
+	    (rc = start_run(&r)) != ODP_OK) {
+		util_strlcpy(result->message, r.errbuf, sizeof result->message);
+		goto out;
+	}
+	log_info("run %lld of job \"%s\" started", (long long)result->run_id,
+		 job->identifier);
+
+	r.src = source_open(job, r.errbuf);
+	if (!r.src) {
+		rc = ODP_ERR_SOURCE;
+		goto failed;
+	}
+	log_info("source: %s", source_description(r.src));
+	if ((rc = source_scan(r.src, r.errbuf)) != ODP_OK ||
+	    (rc = create_version(&r)) != ODP_OK ||
+	    (rc = load_rows(&r)) != ODP_OK ||
+	    (rc = build_indexes(&r)) != ODP_OK ||
+	    (rc = is_unchanged(&r, &unchanged)) != ODP_OK)
+		goto failed;
+
+	if (unchanged)
+		discard_version(&r);
+	set_message(&r, unchanged ? "unchanged" : "published");
+	if ((rc = db_exec(conn, "BEGIN", r.errbuf)) != ODP_OK)
+		goto failed;
+	if ((rc = publish_metadata(&r)) != ODP_OK ||
+	    (!unchanged && (rc = publish_version(&r)) != ODP_OK) ||
+	    (rc = record_run(&r, unchanged ? "unchanged" : "succeeded")) != ODP_OK ||
+	    (rc = db_exec(conn, "COMMIT", r.errbuf)) != ODP_OK) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		goto failed;
+	}
+	result->version_id = unchanged ? 0 : r.version_id;
+	if (!unchanged)
+		retire_old_versions(&r);
+	goto out;
+
+failed:
+	{
+		char reason[ODP_ERRBUF_SIZE];
+		util_strlcpy(reason, r.errbuf, sizeof reason);
+		discard_version(&r);
+		snprintf(result->message, sizeof result->message,
+			 "failed: %s (%lld features read; the previous version "
+			 "stays published)%s",
+			 reason, (long long)result->rows_read,
+			 r.rejects.buf ? r.rejects.buf : "");
+		if (result->run_id && record_run(&r, "failed") != ODP_OK)
+			log_error("could not record the failed run: %s", r.errbuf);
+		result->status = "failed";
+	}
+out:
+	if (locked)
+		unlock_job(&r);
+	source_close(r.src);
+	free(r.table);
+	sb_free(&r.rejects);
+	return rc;
+}

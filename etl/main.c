@@ -1,0 +1,302 @@
+/*
+ * main.c: the odp-etl command line.
+ *
+ *   odp-etl migrate            apply sql/ migrations not yet applied
+ *   odp-etl validate FILE...   check job files, every problem reported
+ *   odp-etl run FILE|ID...     harvest jobs into the catalogue
+ *
+ * Exit codes, for scripts: 0 success, 1 a run failed, 2 bad usage, 3 an
+ * invalid job file, 4 the database could not be reached or migrated.
+ */
+#include "db.h"
+#include "harvest.h"
+#include "job.h"
+#include "log.h"
+#include "sb.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_RUN_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_INVALID_JOB = 3,
+	EXIT_DATABASE = 4
+};
+
+/* Largest folder depth searched for a job file by identifier. */
+#define JOB_SEARCH_DEPTH 4
+
+static const char usage_main[] =
+	"usage: odp-etl COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  migrate              apply the database migrations not yet applied\n"
+	"  validate FILE...     check job files and report every problem\n"
+	"  run FILE|ID...       harvest jobs into the catalogue\n"
+	"\n"
+	"Run 'odp-etl COMMAND --help' for a command's options.\n"
+	"\n"
+	"environment:\n"
+	"  ODP_DATABASE_URL     libpq connection string of the catalogue\n"
+	"  ODP_SQL_DIR          migrations folder (default: sql)\n"
+	"  ODP_JOBS_DIR         where 'run ID' looks for job files "
+	"(default: etl/jobs)\n"
+	"  ODP_LOG_LEVEL        debug, info, warn or error (default: info)\n"
+	"\n"
+	"exit codes: 0 success, 1 a run failed, 2 bad usage, 3 invalid job "
+	"file,\n"
+	"            4 database unreachable\n";
+
+static const char usage_migrate[] =
+	"usage: odp-etl migrate\n"
+	"\n"
+	"Applies, in order, each ODP_SQL_DIR/NNN_*.sql file not yet recorded in\n"
+	"the schema_migrations table, each in its own transaction.\n";
+
+static const char usage_validate[] =
+	"usage: odp-etl validate FILE...\n"
+	"\n"
+	"Checks each job file and prints every problem as\n"
+	"  FILE: JSON-PATH: what is wrong and what is expected\n"
+	"Nothing is read from the source and nothing is written.\n"
+	"Exits 3 when any file is invalid.\n";
+
+static const char usage_run[] =
+	"usage: odp-etl run [--no-progress] FILE|ID...\n"
+	"\n"
+	"Harvests each job: reads its source, loads a new version and publishes\n"
+	"it in one transaction.  A job is named by its file or by its\n"
+	"identifier (looked up as ID.json under ODP_JOBS_DIR).  A run that\n"
+	"fails leaves the previous version published and is recorded with its\n"
+	"reason in job_runs.\n"
+	"\n"
+	"  --no-progress   no progress line, even on a terminal\n";
+
+static bool wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+static void print_problems(const char *file, const struct job_problems *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n; i++)
+		fprintf(stderr, "%s: %s: %s\n", file, pr->items[i].json_path,
+			pr->items[i].message);
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+	int i, rc = EXIT_OK;
+
+	if (argc < 1) {
+		fputs(usage_validate, stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < argc; i++) {
+		struct job_problems pr = {0};
+		struct job *job = job_load(argv[i], &pr);
+		if (job) {
+			printf("%s: ok\n", argv[i]);
+		} else {
+			print_problems(argv[i], &pr);
+			rc = EXIT_INVALID_JOB;
+		}
+		job_free(job);
+		job_problems_free(&pr);
+	}
+	return rc;
+}
+
+static int cmd_migrate(void)
+{
+	char errbuf[ODP_ERRBUF_SIZE];
+	const char *dir = getenv("ODP_SQL_DIR");
+	PGconn *conn = db_connect(errbuf);
+	int rc = EXIT_OK;
+
+	if (!conn) {
+		log_error("%s", errbuf);
+		return EXIT_DATABASE;
+	}
+	if (db_migrate(conn, dir ? dir : "sql", errbuf) != ODP_OK) {
+		log_error("%s", errbuf);
+		rc = EXIT_DATABASE;
+	} else {
+		log_info("database schema is up to date");
+	}
+	PQfinish(conn);
+	return rc;
+}
+
+/* Looks for ID.json under dir, depth-first; returns a malloc'd path or NULL. */
+static char *find_job_file(const char *dir, const char *id, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	struct sb path;
+	struct stat st;
+	char *found = NULL;
+
+	if (depth > JOB_SEARCH_DEPTH || !(d = opendir(dir)))
+		return NULL;
+	sb_init(&path, 4096);
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		sb_reset(&path);
+		sb_printf(&path, "%s/%s", dir, e->d_name);
+		if (sb_failed(&path) || stat(path.buf, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			found = find_job_file(path.buf, id, depth + 1);
+		} else {
+			size_t n = strlen(id);
+			if (strncmp(e->d_name, id, n) == 0 &&
+			    strcmp(e->d_name + n, ".json") == 0)
+				found = sb_steal(&path);
+		}
+	}
+	closedir(d);
+	sb_free(&path);
+	return found;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	harvest_stop_requested = 1;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct harvest_options opts = {.progress = isatty(STDERR_FILENO),
+				       .keep_versions = 4};
+	char errbuf[ODP_ERRBUF_SIZE];
+	const char *jobs_dir = getenv("ODP_JOBS_DIR");
+	PGconn *conn = NULL;
+	int i, rc = EXIT_OK, n_jobs = 0;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	for (i = 0; i < argc; i++) {
+		struct job_problems pr = {0};
+		struct harvest_result result;
+		struct stat st;
+		struct job *job;
+		char *path;
+
+		if (strcmp(argv[i], "--no-progress") == 0) {
+			opts.progress = false;
+			continue;
+		}
+		if (argv[i][0] == '-') {
+			fprintf(stderr, "odp-etl run: unknown option \"%s\"\n%s",
+				argv[i], usage_run);
+			rc = EXIT_USAGE;
+			break;
+		}
+		n_jobs++;
+		if (stat(argv[i], &st) == 0 || strchr(argv[i], '/') ||
+		    strstr(argv[i], ".json"))
+			path = xstrdup(argv[i]);
+		else
+			path = find_job_file(jobs_dir ? jobs_dir : "etl/jobs",
+					     argv[i], 0);
+		if (!path) {
+			log_error("no job file for \"%s\" under %s", argv[i],
+				  jobs_dir ? jobs_dir : "etl/jobs");
+			rc = EXIT_INVALID_JOB;
+			continue;
+		}
+		job = job_load(path, &pr);
+		if (!job) {
+			print_problems(path, &pr);
+			job_problems_free(&pr);
+			free(path);
+			rc = EXIT_INVALID_JOB;
+			continue;
+		}
+		if (!conn && !(conn = db_connect(errbuf))) {
+			log_error("%s", errbuf);
+			job_free(job);
+			free(path);
+			return EXIT_DATABASE;
+		}
+		if (harvest_run(conn, job, &opts, &result) == ODP_OK) {
+			log_info("job \"%s\": %s", job->identifier, result.message);
+		} else {
+			log_error("job \"%s\" (%s): %s", job->identifier, path,
+				  result.message);
+			if (rc == EXIT_OK)
+				rc = PQstatus(conn) == CONNECTION_OK
+					     ? EXIT_RUN_FAILED : EXIT_DATABASE;
+		}
+		job_free(job);
+		free(path);
+		if (harvest_stop_requested)
+			break;
+	}
+	if (n_jobs == 0 && rc == EXIT_OK) {
+		fputs(usage_run, stderr);
+		rc = EXIT_USAGE;
+	}
+	PQfinish(conn);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	log_init("odp-etl");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_main, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	cmd = argv[1];
+	argc -= 2;
+	argv += 2;
+	if (strcmp(cmd, "migrate") == 0) {
+		if (wants_help(argc, argv)) {
+			fputs(usage_migrate, stdout);
+			return EXIT_OK;
+		}
+		return cmd_migrate();
+	}
+	if (strcmp(cmd, "validate") == 0) {
+		if (wants_help(argc, argv)) {
+			fputs(usage_validate, stdout);
+			return EXIT_OK;
+		}
+		return cmd_validate(argc, argv);
+	}
+	if (strcmp(cmd, "run") == 0) {
+		if (wants_help(argc, argv)) {
+			fputs(usage_run, stdout);
+			return EXIT_OK;
+		}
+		return cmd_run(argc, argv);
+	}
+	fprintf(stderr, "odp-etl: unknown command \"%s\"\n\n%s", cmd, usage_main);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,75 @@
+/*
+ * source.h: reading a job's source through GDAL/OGR, one row at a time.
+ *
+ * source_open() opens the dataset and layer and works out the published
+ * columns; source_scan() reads the layer once to infer the types of text
+ * columns and count the features; source_next() then streams rows already
+ * normalised to PostgreSQL text input, geometry included (hex EWKB in
+ * EPSG:4326).  Nothing holds more than one feature in memory.
+ */
+#ifndef ODP_SOURCE_H
+#define ODP_SOURCE_H
+
+#include "job.h"
+#include "names.h"
+#include "odp.h"
+#include "sb.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum column_type {
+	COL_INTEGER,
+	COL_REAL,
+	COL_TEXT,
+	COL_DATE,
+	COL_TIMESTAMP,
+	COL_BOOLEAN
+};
+
+/* The catalogue's name for a column type ("integer", ...). */
+const char *source_type_name(enum column_type type);
+/* The SQL type a column is created with ("int8", ...). */
+const char *source_sql_type(enum column_type type);
+
+struct source_column {
+	char name[NAMES_MAX + 1];  /* normalised, the SQL column */
+	char *source_name;         /* as the source spells it */
+	enum column_type type;
+	int field;                 /* OGR field index */
+	bool is_text_field;        /* text in the source, type inferred */
+};
+
+struct source_row {
+	const char *id;            /* stable record id, never NULL */
+	const char **values;       /* n_columns entries; NULL = SQL NULL */
+	const char *geometry;      /* hex EWKB, or NULL */
+	const char *reject;        /* non-NULL: why this row is rejected */
+};
+
+struct source;
+
+/* Opens the job's source.  NULL on failure with errbuf naming the source
+ * and the reason. */
+struct source *source_open(const struct job *job, char *errbuf);
+
+/* Reads every feature once to infer the types of text columns and count
+ * the features. */
+enum odp_status source_scan(struct source *src, char *errbuf);
+
+size_t source_n_columns(const struct source *src);
+/* Borrowed; valid until source_close(). */
+const struct source_column *source_columns(const struct source *src);
+/* Number of features, or -1 when unknown. */
+int64_t source_n_features(const struct source *src);
+/* Human-readable description of what was detected (driver, CRS). */
+const char *source_description(const struct source *src);
+
+/* Reads the next row into row, whose pointers stay valid until the next
+ * call.  Returns 1 for a row (check row->reject), 0 at the end, or a
+ * negative enum odp_status with errbuf set. */
+int source_next(struct source *src, struct source_row *row, char *errbuf);
+
+void source_close(struct source *src);
+
+#endif
