@@ -39,6 +39,10 @@ static void set_pq_error(char *errbuf, const char *what, const char *msg)
 	len = strlen(copy);
 	while (len > 0 && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
 		copy[--len] = '\0';
+	/* One log line per error: libpq's hints come on lines of their own. */
+	for (char *p = copy; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
 	util_seterr(errbuf, "%s: %s", what, copy);
 	free(copy);
 }

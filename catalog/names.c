@@ -85,6 +85,14 @@ void names_normalise(const char *src, char out[NAMES_MAX + 1])
 		} else if (p[0] == 0xC5 && (p[1] == 0x92 || p[1] == 0x93)) {
 			put_piece(out, &len, "oe");
 			p += 2;
+		} else if (p[0] == 0xC2 && (p[1] == 0xB2 || p[1] == 0xB3)) {
+			/* m², m³ */
+			put_piece(out, &len, p[1] == 0xB2 ? "2" : "3");
+			p += 2;
+		} else if (p[0] == 0xE2 && p[1] == 0x82 && p[2] == 0xAC) {
+			put_piece(out, &len, NULL);
+			put_piece(out, &len, "eur");
+			p += 3;
 		} else {
 			put_piece(out, &len, NULL);
 			/* Skip the rest of a multi-byte sequence whole. */
@@ -97,7 +105,7 @@ void names_normalise(const char *src, char out[NAMES_MAX + 1])
 	out[len] = '\0';
 
 	if (len == 0) {
-		util_strlcpy(out, "column", NAMES_MAX + 1);
+		util_strlcpy(out, "unnamed", NAMES_MAX + 1);
 	} else if (out[0] >= '0' && out[0] <= '9') {
 		char tmp[NAMES_MAX + 1];
 		snprintf(tmp, sizeof tmp, "c_%s", out);

@@ -16,7 +16,7 @@
 #define NAMES_MAX 63
 
 /* Writes the normalised form of the UTF-8 name src into out (NAMES_MAX + 1
- * bytes).  Never fails: an empty or unusable name becomes "column". */
+ * bytes).  Never fails: an empty or unusable name becomes "unnamed". */
 void names_normalise(const char *src, char out[NAMES_MAX + 1]);
 
 /* Normalises n source names into out[i] (each NAMES_MAX + 1 bytes),

@@ -587,14 +587,16 @@ static void unlock_job(struct run *r)
 			     1, NULL, p, NULL, NULL, 0));
 }
 
-static void set_message(struct run *r, const char *status_text)
+static void set_message(struct run *r, bool unchanged)
 {
 	struct harvest_result *res = r->result;
 
 	snprintf(res->message, sizeof res->message,
-		 "%s: %lld features read, %lld loaded, %lld rejected%s",
-		 status_text, (long long)res->rows_read,
-		 (long long)res->rows_loaded, (long long)res->rows_rejected,
+		 "%s: %lld features read, %lld %s, %lld rejected%s",
+		 unchanged ? "unchanged" : "published",
+		 (long long)res->rows_read, (long long)res->rows_loaded,
+		 unchanged ? "identical to the published version" : "loaded",
+		 (long long)res->rows_rejected,
 		 r->rejects.buf ? r->rejects.buf : "");
 }
 
@@ -646,7 +648,7 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 
 	if (unchanged)
 		discard_version(&r);
-	set_message(&r, unchanged ? "unchanged" : "published");
+	set_message(&r, unchanged);
 	if ((rc = db_exec(conn, "BEGIN", r.errbuf)) != ODP_OK)
 		goto failed;
 	if ((rc = publish_metadata(&r)) != ODP_OK ||

@@ -1,0 +1,19 @@
+/*
+ * records.h: the rows of a published dataset, as JSON pages and as a
+ * streamed GeoJSON FeatureCollection.
+ */
+#ifndef ODP_API_RECORDS_H
+#define ODP_API_RECORDS_H
+
+#include "routes.h"
+
+/* GET /datasets/{id}/records?limit=&offset= (limit 0..10000, default 100):
+ * {"dataset", "version", "total", "limit", "offset", "records": [{"id",
+ * "properties", "geometry"}]} in load order; ETag "v<version>". */
+api_handler api_records_get;
+
+/* GET /datasets/{id}/records.geojson: a FeatureCollection of the whole
+ * dataset (or of limit/offset, same bounds), streamed; ETag "v<version>". */
+api_handler api_records_geojson;
+
+#endif

@@ -1,0 +1,43 @@
+"""test_cli.py: odp-etl's command line: help, usage errors, exit codes."""
+
+import os
+
+
+def test_every_command_has_help(ctx):
+    for args in (["--help"], ["migrate", "--help"], ["validate", "--help"],
+                 ["run", "--help"]):
+        p = ctx.etl(*args)
+        assert p.returncode == 0, (args, p.returncode, p.stderr)
+        assert "usage: odp-etl" in p.stdout, (args, p.stdout)
+
+
+def test_unknown_command_is_a_usage_error(ctx):
+    p = ctx.etl("harvest")
+    assert p.returncode == 2, p.returncode
+    assert 'unknown command "harvest"' in p.stderr, p.stderr
+
+
+def test_run_without_a_job_is_a_usage_error(ctx):
+    p = ctx.etl("run")
+    assert p.returncode == 2, p.returncode
+    assert "usage: odp-etl run" in p.stderr, p.stderr
+
+
+def test_unreachable_database_exits_4_without_the_connection_string(ctx):
+    secret = "s3cr3t-password"
+    url = "host=/nonexistent port=1 dbname=odp user=odp password=" + secret
+    p = ctx.etl("run", "etl/jobs/demo/parkings-grand-poitiers.json",
+                env={"ODP_DATABASE_URL": url})
+    assert p.returncode == 4, (p.returncode, p.stderr)
+    assert "could not connect to the database" in p.stderr, p.stderr
+    assert secret not in p.stderr + p.stdout, "the password reached the log"
+
+
+def test_validate_accepts_the_demo_jobs(ctx):
+    demo = os.path.join(ctx.root, "etl", "jobs", "demo")
+    files = sorted(os.path.join(demo, f) for f in os.listdir(demo)
+                   if f.endswith(".json"))
+    assert len(files) >= 3, files
+    p = ctx.etl("validate", *files)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count(": ok") == len(files), p.stdout

@@ -1,0 +1,54 @@
+/* test_strings.c: string buffer, COPY escaping, array literals. */
+#include "../../etl/copy.h"
+#include "db.h"
+#include "sb.h"
+#include "unit.h"
+
+#include <stdlib.h>
+
+void test_sb_error_is_sticky_at_the_limit(void)
+{
+	struct sb sb;
+
+	sb_init(&sb, 8);
+	sb_puts(&sb, "12345");
+	CHECK(!sb_failed(&sb));
+	sb_puts(&sb, "6789");
+	CHECK(sb_failed(&sb));
+	sb_puts(&sb, "x");
+	CHECK(sb_failed(&sb));
+	CHECK_STR(sb.buf, "12345");
+	sb_free(&sb);
+}
+
+void test_sb_json_string_escapes(void)
+{
+	struct sb sb;
+
+	sb_init(&sb, 0);
+	sb_put_json_string(&sb, "a\"b\\c\nd\x01é");
+	CHECK_STR(sb.buf, "\"a\\\"b\\\\c\\nd\\u0001é\"");
+	sb_free(&sb);
+}
+
+void test_copy_escape_text_format(void)
+{
+	struct sb sb;
+
+	sb_init(&sb, 0);
+	copy_escape(&sb, "a\tb\\c\nd\re");
+	CHECK_STR(sb.buf, "a\\tb\\\\c\\nd\\re");
+	sb_free(&sb);
+}
+
+void test_db_text_array_quotes(void)
+{
+	char *items[] = {"mobilité", "a\"b", "c\\d", "e,f"};
+	char *lit = db_text_array(items, 4);
+
+	CHECK_STR(lit, "{\"mobilité\",\"a\\\"b\",\"c\\\\d\",\"e,f\"}");
+	free(lit);
+	lit = db_text_array(NULL, 0);
+	CHECK_STR(lit, "{}");
+	free(lit);
+}
