@@ -197,7 +197,7 @@ static enum odp_status create_version(struct run *r)
 	const struct source_column *cols = source_columns(r->src);
 	size_t n = source_n_columns(r->src), i;
 	char ds_id[24], run_id[24], ver_id[24], pos[24];
-	const char *p[5];
+	const char *p[6];
 	PGresult *res;
 	struct sb sql;
 	enum odp_status rc;
@@ -242,11 +242,12 @@ static enum odp_status create_version(struct run *r)
 		p[2] = cols[i].name;
 		p[3] = cols[i].source_name;
 		p[4] = source_type_name(cols[i].type);
+		p[5] = cols[i].label;
 		if (query_ok(r,
 			     "INSERT INTO dataset_columns (version_id, position, "
-			     "name, source_name, type) "
-			     "VALUES ($1::int8, $2::int4, $3, $4, $5)",
-			     5, p) != ODP_OK)
+			     "name, source_name, type, label) "
+			     "VALUES ($1::int8, $2::int4, $3, $4, $5, $6)",
+			     6, p) != ODP_OK)
 			return ODP_ERR_DB;
 	}
 	return ODP_OK;

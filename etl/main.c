@@ -13,6 +13,7 @@
 #include "job.h"
 #include "log.h"
 #include "sb.h"
+#include "source.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -268,6 +269,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	log_init("odp-etl");
+	source_init();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_main, argc < 2 ? stderr : stdout);

@@ -188,6 +188,8 @@ static bool read_columns(struct source *src, char *errbuf)
 			return false;
 		}
 		c->source_name = xstrdup(fname);
+		if (*OGR_Fld_GetAlternativeNameRef(fd))
+			c->label = xstrdup(OGR_Fld_GetAlternativeNameRef(fd));
 		c->field = i;
 		source_names[i] = c->source_name;
 		if (job->key && strcmp(job->key, fname) == 0)
@@ -295,6 +297,23 @@ static void describe(struct source *src)
 		 OGR_L_GetName(src->layer), crs);
 }
 
+/* GDAL's messages go to our log.  Failures are left to the callers, which
+ * read CPLGetLastErrorMsg() and say which source and what to do. */
+static void CPL_STDCALL gdal_log(CPLErr level, CPLErrorNum num, const char *msg)
+{
+	(void)num;
+	if (level == CE_Warning)
+		log_warn("GDAL: %s", msg);
+	else
+		log_debug("GDAL: %s", msg);
+}
+
+void source_init(void)
+{
+	GDALAllRegister();
+	CPLSetErrorHandler(gdal_log);
+}
+
 struct source *source_open(const struct job *job, char *errbuf)
 {
 	struct source *src = xcalloc(1, sizeof *src);
@@ -302,7 +321,6 @@ struct source *source_open(const struct job *job, char *errbuf)
 	src->job = job;
 	src->n_features = -1;
 	sb_init(&src->arena, 0);
-	GDALAllRegister();
 	if (!open_layer(src, errbuf) || !read_columns(src, errbuf) ||
 	    !setup_srs(src, errbuf)) {
 		source_close(src);
@@ -680,8 +698,10 @@ void source_close(struct source *src)
 		OSRDestroySpatialReference(src->dst_srs);
 	if (src->ds)
 		GDALClose(src->ds);
-	for (i = 0; i < src->n_cols; i++)
+	for (i = 0; i < src->n_cols; i++) {
 		free(src->cols[i].source_name);
+		free(src->cols[i].label);
+	}
 	free(src->cols);
 	free(src->offsets);
 	free(src->values);

@@ -35,6 +35,7 @@ const char *source_sql_type(enum column_type type);
 struct source_column {
 	char name[NAMES_MAX + 1];  /* normalised, the SQL column */
 	char *source_name;         /* as the source spells it */
+	char *label;               /* the source's alias for it, or NULL */
 	enum column_type type;
 	int field;                 /* OGR field index */
 	bool is_text_field;        /* text in the source, type inferred */
@@ -48,6 +49,10 @@ struct source_row {
 };
 
 struct source;
+
+/* Registers GDAL's drivers and routes its messages to the log; call once
+ * before source_open(). */
+void source_init(void);
 
 /* Opens the job's source.  NULL on failure with errbuf naming the source
  * and the reason. */

@@ -50,9 +50,10 @@ def point_of(ctx, table, record_id):
     return float(x), float(y), int(srid)
 
 
-def temp_job(ident, source, **changes):
-    """A job file in a fresh folder, for dataset ident, reading source
-    (a path, copied beside it, or a name to leave missing)."""
+def temp_job(ident, source_file, **changes):
+    """A job file in a fresh folder, for dataset ident, reading source_file
+    (copied beside it with its sidecar files, or left missing); changes
+    are top-level keys, "source" ones are merged into the source."""
     folder = tempfile.mkdtemp(prefix="odp-test-")
     job = {
         "identifier": ident,
@@ -60,15 +61,15 @@ def temp_job(ident, source, **changes):
         "description": "Un jeu de données créé par les tests d'intégration.",
         "publisher": {"identifier": "tests", "name": "Tests"},
         "licence": "etalab-2.0",
-        "source": {"kind": "gdal", "path": os.path.basename(source)},
+        "source": {"kind": "gdal", "path": os.path.basename(source_file)},
     }
     job["source"].update(changes.pop("source", {}))
     job.update(changes)
-    if os.path.exists(source):
-        for f in os.listdir(os.path.dirname(source)):
-            stem = os.path.splitext(os.path.basename(source))[0]
+    if os.path.exists(source_file):
+        stem = os.path.splitext(os.path.basename(source_file))[0]
+        for f in os.listdir(os.path.dirname(source_file)):
             if f.startswith(stem + "."):
-                shutil.copy(os.path.join(os.path.dirname(source), f), folder)
+                shutil.copy(os.path.join(os.path.dirname(source_file), f), folder)
     path = os.path.join(folder, ident + ".json")
     with open(path, "w") as f:
         json.dump(job, f, ensure_ascii=False)
