@@ -33,7 +33,13 @@ else
 Q := @
 endif
 
-BUILD := build
+# A sanitizer build goes to a folder of its own, so that it never links
+# with objects compiled without it.
+ifneq ($(SANITIZE),)
+BUILD ?= build-sanitize
+else
+BUILD ?= build
+endif
 LIB_SRC := $(wildcard catalog/*.c)
 ETL_SRC := $(wildcard etl/*.c)
 API_SRC := $(wildcard api/*.c)
@@ -83,7 +89,7 @@ run: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)python3 tests/run_tests.py
+	$(Q)ODP_BUILD=$(BUILD) python3 tests/run_tests.py
 
 unit: $(UNIT)
 	$(Q)$(UNIT)
@@ -92,6 +98,6 @@ stop:
 	$(Q)scripts/db.sh stop var/run
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build build-sanitize
 
 -include $(LIB_OBJ:.o=.d) $(ETL_OBJ:.o=.d) $(API_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -35,7 +35,9 @@
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* The extent is rounded outwards to the 7 decimals at which geometries are
- * served, so the bbox contains every coordinate a client receives. */
+ * served, so the bbox contains every coordinate a client receives; in
+ * numeric, whose conversion from float8 keeps 15 digits, so that 46.584
+ * does not become 46.5840001. */
 #define DATASET_FIELDS                                                      \
 	"d.identifier AS identifier, d.title AS title,"                     \
 	" d.description AS description,"                                    \
@@ -48,10 +50,10 @@
 	" " ISO_UTC("d.modified") " AS modified,"                           \
 	" d.record_count AS record_count,"                                  \
 	" d.current_version_id AS version,"                                 \
-	" floor(ST_XMin(d.spatial) * 1e7) / 1e7 AS minx,"                   \
-	" floor(ST_YMin(d.spatial) * 1e7) / 1e7 AS miny,"                   \
-	" ceil(ST_XMax(d.spatial) * 1e7) / 1e7 AS maxx,"                    \
-	" ceil(ST_YMax(d.spatial) * 1e7) / 1e7 AS maxy"
+	" floor(ST_XMin(d.spatial)::numeric * 1e7) / 1e7 AS minx,"          \
+	" floor(ST_YMin(d.spatial)::numeric * 1e7) / 1e7 AS miny,"          \
+	" ceil(ST_XMax(d.spatial)::numeric * 1e7) / 1e7 AS maxx,"           \
+	" ceil(ST_YMax(d.spatial)::numeric * 1e7) / 1e7 AS maxy"
 
 enum dataset_field {
 	F_IDENTIFIER, F_TITLE, F_DESCRIPTION, F_PUB_IDENTIFIER, F_PUB_NAME,
@@ -327,7 +329,8 @@ void api_datasets_get(struct api_request *req, const char *const *args)
 		goto out;
 	}
 	if (!util_parse_int64(PQgetvalue(res, 0, F_VERSION), &version)) {
-		api_reply_db_error(req, conn, "dataset version is not a number");
+		api_reply_db_error(req, conn,
+				   "dataset version is not a number");
 		goto out;
 	}
 	api_etag_version(etag, version);

@@ -30,7 +30,7 @@ struct api_error_info {
 	const char *code;        /* "bad_parameter" */
 	unsigned int status;     /* its HTTP status */
 	const char *error;       /* message used when the caller gives none */
-	const char *header;      /* an extra header the answer carries, or NULL */
+	const char *header;      /* extra header of the answer, or NULL */
 	const char *header_value;
 };
 

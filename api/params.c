@@ -58,10 +58,9 @@ bool api_params_parse(struct api_request *req,
 
 		values[i].value = spec->def;
 		values[i].present = false;
-		if (MHD_lookup_connection_value_n(req->connection,
-						  MHD_GET_ARGUMENT_KIND,
-						  spec->name, strlen(spec->name),
-						  &raw, &len) != MHD_YES)
+		if (MHD_lookup_connection_value_n(
+			    req->connection, MHD_GET_ARGUMENT_KIND, spec->name,
+			    strlen(spec->name), &raw, &len) != MHD_YES)
 			continue;
 		if (!raw) {
 			reply_bad(req, spec, NULL);

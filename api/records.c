@@ -16,6 +16,9 @@
  * catalogue, quoted by PQescapeIdentifier; limit and offset travel as $n
  * parameters; nothing of the request text reaches the SQL.
  *
+ * The whole-row reference is written p.* because a bare p would name a
+ * dataset column called "p" if there were one.
+ *
  * The catalogue lookup and the read happen in one REPEATABLE READ
  * transaction, so they see the same version.  A publication that commits
  * and drops the old version's table between the snapshot and the moment
@@ -30,12 +33,12 @@
 #include "records.h"
 
 #include "datasets.h"
-#include "db.h"
 #include "errors.h"
 #include "params.h"
 #include "pool.h"
 #include "stream.h"
 
+#include "db.h"
 #include "log.h"
 #include "odp.h"
 #include "sb.h"
@@ -69,7 +72,7 @@ struct rows_format {
 	 * row's table is aliased t. */
 	const char *row_head;
 	const char *row_tail;
-	bool whole_by_default;   /* no limit means every row */
+	bool feature_collection; /* GeoJSON: no limit means every row */
 };
 
 static const struct rows_format records_format = {
@@ -108,7 +111,7 @@ static char *declare_sql(PGconn *pg, const PGresult *lookup,
 	sb_puts(&sql, "DECLARE " API_STREAM_CURSOR " NO SCROLL CURSOR FOR"
 		      " SELECT ");
 	sb_puts(&sql, fmt->row_head);
-	sb_puts(&sql, "(SELECT row_to_json(p) FROM (SELECT ");
+	sb_puts(&sql, "(SELECT row_to_json(p.*) FROM (SELECT ");
 	for (i = 0; i < PQntuples(lookup); i++) {
 		if (PQgetisnull(lookup, i, 3))
 			continue;
@@ -151,7 +154,7 @@ static char *head_text(const struct rows_format *fmt, const char *id,
 	struct sb sb;
 
 	sb_init(&sb, 0);
-	if (fmt == &geojson_format) {
+	if (fmt->feature_collection) {
 		sb_puts(&sb, "{\"type\":\"FeatureCollection\",\"features\":[");
 	} else {
 		sb_puts(&sb, "{\"dataset\":");
@@ -185,7 +188,7 @@ static void serve_rows(struct api_request *req, const char *id,
 		api_reply_dataset_not_found(req, id);
 		return;
 	}
-	if (v[0].present || !fmt->whole_by_default) {
+	if (v[0].present || !fmt->feature_collection) {
 		snprintf(limit, sizeof limit, "%" PRId64, v[0].value);
 		params[0] = limit;
 	}
@@ -201,6 +204,7 @@ static void serve_rows(struct api_request *req, const char *id,
 		if (!res)
 			goto db_error;
 		PQclear(res);
+		res = NULL;
 		lookup = api_conn_query(conn, lookup_sql, 1, &id, errbuf);
 		if (!lookup)
 			goto db_error;
@@ -242,6 +246,7 @@ static void serve_rows(struct api_request *req, const char *id,
 		if (!res)
 			goto db_error;
 		PQclear(res);
+		res = NULL;
 	}
 	resp = api_stream_new(req->server->pool, conn, res,
 			      head_text(fmt, id, &ver, v[0].value, v[1].value),

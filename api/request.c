@@ -16,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How many bytes of client text a message quotes before "...". */
-#define SANITIZE_MAX_INPUT 64
-
 void api_reply(struct api_request *req, unsigned int status,
 	       struct MHD_Response *resp)
 {
@@ -134,20 +131,26 @@ struct api_conn *api_request_db(struct api_request *req)
 {
 	char errbuf[ODP_ERRBUF_SIZE] = "";
 	struct api_conn *conn = NULL;
-	enum odp_status rc;
 
-	rc = api_pool_borrow(req->server->pool, &conn, errbuf);
-	if (rc == ODP_OK)
+	req->waiter.connection = req->connection;
+	switch (api_pool_borrow(req->server->pool,
+				req->may_wait ? &req->waiter : NULL, &conn,
+				errbuf)) {
+	case API_POOL_OK:
 		return conn;
-	if (rc == ODP_ERR_BUSY) {
-		log_warn("%s %s: all database connections busy for %d s",
-			 req->method, req->target, API_POOL_WAIT_SECONDS);
+	case API_POOL_SUSPENDED:
+		req->suspended = true;
+		return NULL;
+	case API_POOL_BUSY:
+		log_warn("%s %s: %s", req->method, req->target, errbuf);
 		api_reply_error(req, API_ERR_SERVER_BUSY, NULL,
 				"Every database connection of this server "
 				"stayed in use for %d seconds; retry in a "
 				"moment.",
 				API_POOL_WAIT_SECONDS);
 		return NULL;
+	case API_POOL_UNAVAILABLE:
+		break;
 	}
 	log_error("%s", errbuf);
 	api_reply_error(req, API_ERR_DATABASE_UNAVAILABLE, NULL,
@@ -161,14 +164,18 @@ void api_sanitize(char *dst, size_t size, const char *s)
 	static const char hex[] = "0123456789abcdef";
 	size_t len = 0, i;
 
-	if (size == 0)
+	if (size < 4) {
+		if (size > 0)
+			dst[0] = '\0';
 		return;
-	for (i = 0; s[i] && i < SANITIZE_MAX_INPUT; i++) {
+	}
+	for (i = 0; s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 		size_t need = plain ? 1 : 4;
 
-		if (len + need + 1 > size)
+		/* Keep room for "..." unless this is the last byte. */
+		if (len + need + (s[i + 1] ? 3 : 0) + 1 > size)
 			break;
 		if (plain) {
 			dst[len++] = (char)c;
@@ -179,7 +186,7 @@ void api_sanitize(char *dst, size_t size, const char *s)
 			dst[len++] = hex[c & 15];
 		}
 	}
-	if (s[i] && len + 4 <= size) {
+	if (s[i]) {
 		memcpy(dst + len, "...", 3);
 		len += 3;
 	}

@@ -1,7 +1,7 @@
 /*
  * request.h: one HTTP request as the handlers see it, and the ways to answer.
  *
- * main.c creates a struct api_request when MHD first sees a request line,
+ * main.c sets up a struct api_request when MHD first sees a request line,
  * routes.c hands it to one handler, and the handler answers exactly once
  * through one of the api_reply_* functions below (or api_reply_error() in
  * errors.h).  Answering records the status for the access log line and the
@@ -13,15 +13,14 @@
 #ifndef ODP_API_REQUEST_H
 #define ODP_API_REQUEST_H
 
-#include <microhttpd.h>
+#include "pool.h"
+
 #include <jansson.h>
+#include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-
-struct api_pool;
-struct api_conn;
 
 #define API_CONTENT_JSON "application/json; charset=utf-8"
 #define API_CONTENT_GEOJSON "application/geo+json"
@@ -42,14 +41,19 @@ struct api_server {
 struct api_request {
 	const struct api_server *server;   /* borrowed */
 	struct MHD_Connection *connection; /* borrowed from MHD */
-	const char *path;       /* decoded path, borrowed from MHD (handler only) */
-	char method[16];        /* copied, truncated, for routing and the log */
+	const char *path;       /* decoded path, from MHD, during routing */
+	char method[16];        /* copied, sanitised, for routing and the log */
 	char target[256];       /* raw path and query, sanitised, for the log */
-	size_t target_len;      /* length of the raw target, before truncation */
+	size_t target_len;      /* length of the raw target */
 	struct timespec started;
 	unsigned int status;    /* status of the queued answer; 0 until then */
 	enum MHD_Result result; /* what the MHD access handler returns */
-	bool dispatched;
+	bool headers_seen;      /* the access handler was called once */
+	bool dispatched;        /* routed; the answer is queued */
+	bool started_request;   /* seen by MHD, not yet completed */
+	bool may_wait;          /* may be suspended until a connection frees */
+	bool suspended;         /* waits for a connection; will run again */
+	struct api_pool_waiter waiter;
 };
 
 /* Queues resp with status and the common headers; takes resp (destroys our
@@ -72,13 +76,18 @@ void api_etag_version(char *buf, int64_t version);
 bool api_reply_not_modified(struct api_request *req, const char *etag);
 
 /* Borrows a database connection for this request.  NULL when none can be
- * had; then a 503 (database_unavailable or server_busy) has been queued. */
+ * had now: then either a 503 (database_unavailable or server_busy) has been
+ * queued, or the request was suspended until one frees (req->suspended),
+ * after which the handler runs again from the start.  Either way the
+ * handler returns at once.  Handlers therefore do nothing that matters
+ * before they borrow. */
 struct api_conn *api_request_db(struct api_request *req);
 
 /* Copies client text s into dst (size bytes) so that it can be quoted in a
  * message or a log line: printable ASCII only, other bytes, quotes and
- * backslashes as \xNN, at most about 64 input bytes then "...".  Always
- * NUL-terminates; cannot fail. */
+ * backslashes as \xNN; what does not fit ends with "...".  The size of dst
+ * thus bounds how much a message echoes.  Always NUL-terminates (size > 0);
+ * cannot fail. */
 void api_sanitize(char *dst, size_t size, const char *s);
 
 /* Milliseconds since the request started. */

@@ -79,7 +79,8 @@ void api_routes_dispatch(struct api_request *req)
 	char shown[96];
 	size_t i;
 
-	if (strlen(req->path) > API_PATH_MAX || req->target_len > API_TARGET_MAX) {
+	if (strlen(req->path) > API_PATH_MAX ||
+	    req->target_len > API_TARGET_MAX) {
 		api_reply_error(req, API_ERR_URI_TOO_LONG, NULL,
 				"The request path must be at most %d bytes "
 				"and path and query together at most %d.",
@@ -98,10 +99,11 @@ void api_routes_dispatch(struct api_request *req)
 		}
 	}
 	if (path_known) {
-		char error[96];
+		char error[sizeof req->method + 32];
 
-		api_sanitize(shown, sizeof shown, req->method);
-		snprintf(error, sizeof error, "method %s not allowed", shown);
+		/* req->method is sanitised already. */
+		snprintf(error, sizeof error, "method %s not allowed",
+			 req->method);
 		api_sanitize(shown, sizeof shown, req->path);
 		api_reply_error(req, API_ERR_METHOD_NOT_ALLOWED, error,
 				"This API is read-only: \"%s\" answers GET and "

@@ -83,7 +83,8 @@ static bool stream_fill(struct stream *s)
 	if (sb_failed(&s->out)) {
 		log_error("streaming stopped after %llu rows: a row is larger "
 			  "than %zu bytes",
-			  (unsigned long long)s->n_rows, (size_t)SB_DEFAULT_MAX);
+			  (unsigned long long)s->n_rows,
+			  (size_t)SB_DEFAULT_MAX);
 		return false;
 	}
 	return true;

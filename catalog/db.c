@@ -49,7 +49,11 @@ static void set_pq_error(char *errbuf, const char *what, const char *msg)
 
 PGconn *db_connect(char *errbuf)
 {
-	PGconn *conn = PQconnectdb(db_conninfo());
+	/* A host that drops packets must not hold a worker for the kernel's
+	 * TCP timeout; a connect_timeout in the URL, listed later, wins. */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *values[] = {"10", db_conninfo(), NULL};
+	PGconn *conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK) {
 		set_pq_error(errbuf, "could not connect to the database",

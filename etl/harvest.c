@@ -5,7 +5,9 @@
  *              second process from running the same job at the same time;
  *              leftovers of a run that died are cleaned up
  *   load       a new version row and table data.d<dataset>_v<version>,
- *              rows streamed by COPY, then keys and indexes built
+ *              rows streamed by COPY, then keys and indexes built; _rownum
+ *              numbers the loaded rows 1..n without gaps, which the API's
+ *              paging relies on
  *   publish    one transaction: metadata, the version swap, the run record
  *   retire     tables of versions beyond the retention are dropped
  *

@@ -25,6 +25,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_CLUSTER = os.path.join(ROOT, "var", "test")
 TEST_PG_PORT = "5498"
 TEST_DB = "odp_test"
+# The folder of the binaries under test: build/, or build-sanitize/ for
+# `make test SANITIZE=address,undefined`.
+BUILD = os.path.join(ROOT, os.environ.get("ODP_BUILD", "build"))
 
 # Integration modules in the order they run: the harvest checks come before
 # the API checks that read what was harvested.
@@ -46,6 +49,7 @@ class Context:
 
     def __init__(self, conninfo):
         self.root = ROOT
+        self.etl_path = os.path.join(BUILD, "odp-etl")
         self.conninfo = conninfo
         self.api = None
         self.api_log = os.path.join(ROOT, "var", "test-api.log")
@@ -61,7 +65,7 @@ class Context:
     def etl(self, *args, env=None, timeout=300):
         """Runs build/odp-etl ARGS; returns the CompletedProcess (text)."""
         return subprocess.run(
-            [os.path.join(ROOT, "build", "odp-etl")] + list(args),
+            [self.etl_path] + list(args),
             cwd=ROOT, env=self.env(env), capture_output=True, text=True,
             timeout=timeout)
 
@@ -82,7 +86,7 @@ class Context:
         listen = "127.0.0.1:%d" % port
         log = open(self.api_log, "ab")
         self.api = subprocess.Popen(
-            [os.path.join(ROOT, "build", "odp-api")], cwd=ROOT,
+            [os.path.join(BUILD, "odp-api")], cwd=ROOT,
             env=self.env(dict({"ODP_LISTEN": listen}, **(env or {}))),
             stdout=log, stderr=log)
         log.close()
@@ -180,7 +184,7 @@ class Tally:
 
 
 def run_unit_tests(tally):
-    proc = subprocess.run([os.path.join(ROOT, "build", "unit-tests")],
+    proc = subprocess.run([os.path.join(BUILD, "unit-tests")],
                           capture_output=True, text=True)
     detail = []
     seen = 0

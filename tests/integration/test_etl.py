@@ -359,7 +359,7 @@ def test_killed_run_is_recorded_and_previous_version_served(ctx):
 
         write_rows(600000)
         proc = subprocess.Popen(
-            [os.path.join(ctx.root, "build", "odp-etl"), "run", "--no-progress", path],
+            [ctx.etl_path, "run", "--no-progress", path],
             cwd=ctx.root, env=ctx.env(), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
