@@ -33,7 +33,8 @@ if [ "$(id -u)" -eq 0 ]; then
 		useradd --system --no-create-home --home-dir /nonexistent \
 			--shell /usr/sbin/nologin "$owner"
 	fi
-	as_owner() { runuser -u "$owner" -- "$@"; }
+	# From /, which the owner can always enter (DIR may be out of reach).
+	as_owner() { (cd / && runuser -u "$owner" -- "$@"); }
 else
 	owner=$(id -un)
 	as_owner() { "$@"; }
