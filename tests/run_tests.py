@@ -22,8 +22,11 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TEST_CLUSTER = os.path.join(ROOT, "var", "test")
-TEST_PG_PORT = "5498"
+# Several copies of the suite may run at once (developers working side by
+# side) with their own ODP_TEST_CLUSTER folder and ODP_TEST_PG_PORT.
+TEST_CLUSTER = os.path.abspath(os.environ.get(
+    "ODP_TEST_CLUSTER", os.path.join(ROOT, "var", "test")))
+TEST_PG_PORT = os.environ.get("ODP_TEST_PG_PORT", "5498")
 TEST_DB = "odp_test"
 # The folder of the binaries under test: build/, or build-sanitize/ for
 # `make test SANITIZE=address,undefined`.
@@ -52,7 +55,7 @@ class Context:
         self.etl_path = os.path.join(BUILD, "odp-etl")
         self.conninfo = conninfo
         self.api = None
-        self.api_log = os.path.join(ROOT, "var", "test-api.log")
+        self.api_log = os.path.join(TEST_CLUSTER, "api.log")
         self.base_url = None
 
     def env(self, extra=None):
