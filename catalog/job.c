@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum field_type { F_STRING, F_STRING_ARRAY, F_OBJECT };
+enum field_type { F_STRING, F_STRING_ARRAY, F_OBJECT, F_INTEGER, F_HEADERS };
 
 struct field {
 	const char *key;
@@ -29,7 +29,7 @@ struct field {
 	bool required;
 	const char *expected;     /* shown to the person: what to write */
 	size_t offset;            /* where the value goes in the struct */
-	size_t count_offset;      /* F_STRING_ARRAY: where the count goes */
+	size_t count_offset;      /* F_STRING_ARRAY, F_HEADERS: the count */
 	const struct field *sub;  /* F_OBJECT: the nested table */
 };
 
@@ -47,10 +47,68 @@ static const struct field publisher_fields[] = {
 	END_OF_FIELDS,
 };
 
+static const struct field paging_fields[] = {
+	{"type", F_STRING, true, "\"next\", \"page\" or \"offset\"",
+	 offsetof(struct job_paging, type), 0, NULL},
+	{"next", F_STRING, false,
+	 "a JSON pointer to the next page's URL in a page, e.g. \"/links/next\"",
+	 offsetof(struct job_paging, next), 0, NULL},
+	{"param", F_STRING, false,
+	 "the query parameter holding the page number or offset",
+	 offsetof(struct job_paging, param), 0, NULL},
+	{"size_param", F_STRING, false,
+	 "the query parameter holding the page size",
+	 offsetof(struct job_paging, size_param), 0, NULL},
+	{"size", F_INTEGER, false, "an integer, records per page",
+	 offsetof(struct job_paging, size), 0, NULL},
+	{"start", F_INTEGER, false, "an integer, the first page or offset",
+	 offsetof(struct job_paging, start), 0, NULL},
+	{"max_pages", F_INTEGER, false, "an integer, a bound on the pages read",
+	 offsetof(struct job_paging, max_pages), 0, NULL},
+	END_OF_FIELDS,
+};
+
+static const struct field incremental_fields[] = {
+	{"column", F_STRING, true,
+	 "the column that grows with each change, e.g. \"updated_at\"",
+	 offsetof(struct job_incremental, column), 0, NULL},
+	{"key", F_STRING, true, "the column that identifies a row",
+	 offsetof(struct job_incremental, key), 0, NULL},
+	END_OF_FIELDS,
+};
+
 static const struct field source_fields[] = {
-	{"kind", F_STRING, true, "the string \"gdal\"",
+	{"kind", F_STRING, true, "\"gdal\", \"sql\" or \"http-json\"",
 	 offsetof(struct job_source, kind), 0, NULL},
-	{"path", F_STRING, true,
+	{"connection", F_STRING, false,
+	 "a connection string for the service database; ${VAR} for secrets",
+	 offsetof(struct job_source, connection), 0, NULL},
+	{"query", F_STRING, false, "the SELECT query to run",
+	 offsetof(struct job_source, query), 0, NULL},
+	{"incremental", F_OBJECT, false,
+	 "an object with \"column\" and \"key\"",
+	 offsetof(struct job_source, incremental), 0, incremental_fields},
+	{"url", F_STRING, false, "the URL of the first page; ${VAR} allowed",
+	 offsetof(struct job_source, url), 0, NULL},
+	{"records", F_STRING, false,
+	 "a JSON pointer to the array of records in a page, e.g. \"/results\"",
+	 offsetof(struct job_source, records), 0, NULL},
+	{"geometry", F_STRING, false,
+	 "where a record's geometry is: a JSON pointer (http-json) or a "
+	 "column (sql)",
+	 offsetof(struct job_source, geometry), 0, NULL},
+	{"paging", F_OBJECT, false, "an object describing the paging",
+	 offsetof(struct job_source, paging), 0, paging_fields},
+	{"headers", F_HEADERS, false,
+	 "an object of header names and values; ${VAR} for tokens",
+	 offsetof(struct job_source, headers),
+	 offsetof(struct job_source, n_headers), NULL},
+	{"request_timeout", F_INTEGER, false, "an integer, seconds per request",
+	 offsetof(struct job_source, request_timeout), 0, NULL},
+	{"request_retries", F_INTEGER, false,
+	 "an integer, retries on timeouts, 429 and 5xx answers",
+	 offsetof(struct job_source, request_retries), 0, NULL},
+	{"path", F_STRING, false,
 	 "a string, the source file (relative to the job file) or a GDAL "
 	 "connection string",
 	 offsetof(struct job_source, path), 0, NULL},
@@ -215,6 +273,45 @@ static void read_fields(const json_t *obj, const struct field *table,
 			*(size_t *)((char *)base + f->count_offset) = n;
 			break;
 		}
+		case F_INTEGER:
+			if (!json_is_integer(value)) {
+				add_problem(problems, sub_path,
+					    "found %s; expected %s",
+					    json_type_name(value), f->expected);
+				break;
+			}
+			*(int64_t *)slot = json_integer_value(value);
+			break;
+		case F_HEADERS: {
+			struct job_header *items;
+			const char *name;
+			json_t *v;
+			size_t n = 0;
+			if (!json_is_object(value)) {
+				add_problem(problems, sub_path,
+					    "found %s; expected %s",
+					    json_type_name(value), f->expected);
+				break;
+			}
+			items = xcalloc(json_object_size(value), sizeof *items);
+			json_object_foreach(value, name, v) {
+				if (!json_is_string(v)) {
+					char item_path[300];
+					snprintf(item_path, sizeof item_path,
+						 "%s.%s", sub_path, name);
+					add_problem(problems, item_path,
+						    "found %s; expected a string",
+						    json_type_name(v));
+					continue;
+				}
+				items[n].name = xstrdup(name);
+				items[n].value = xstrdup(json_string_value(v));
+				n++;
+			}
+			*(struct job_header **)slot = items;
+			*(size_t *)((char *)base + f->count_offset) = n;
+			break;
+		}
 		case F_OBJECT:
 			if (!json_is_object(value)) {
 				add_problem(problems, sub_path,
@@ -318,6 +415,42 @@ bool job_cron_check(const char *s, char *why)
 	return true;
 }
 
+char *job_expand_env(const char *s, char *errbuf)
+{
+	struct sb out;
+	const char *p = s, *end, *value;
+	char name[128];
+	size_t len;
+
+	sb_init(&out, 0);
+	while ((end = strstr(p, "${")) != NULL) {
+		sb_append(&out, p, (size_t)(end - p));
+		p = end + 2;
+		end = strchr(p, '}');
+		len = end ? (size_t)(end - p) : 0;
+		if (!end || len == 0 || len >= sizeof name) {
+			util_seterr(errbuf, "malformed ${...} reference; expected "
+				    "${NAME} with NAME an environment variable");
+			sb_free(&out);
+			return NULL;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		value = getenv(name);
+		if (!value) {
+			util_seterr(errbuf, "environment variable %s is not set; "
+				    "the job file refers to it as ${%s}", name,
+				    name);
+			sb_free(&out);
+			return NULL;
+		}
+		sb_puts(&out, value);
+		p = end + 1;
+	}
+	sb_puts(&out, p);
+	return sb_steal(&out);
+}
+
 static bool identifier_ok(const char *s)
 {
 	size_t len = strlen(s), i;
@@ -343,6 +476,82 @@ static void check_vocab(const struct vocab *v, const char *code,
 	vocab_list_codes(v, allowed, sizeof allowed);
 	add_problem(problems, json_path, "unknown %s \"%s\"; expected one of: %s",
 		    v->name, code, allowed);
+}
+
+/* What each source kind needs, and what it cannot take. */
+static void check_source(const struct job_source *src,
+			 struct job_problems *problems)
+{
+	const struct job_paging *pg = &src->paging;
+
+	if (!src->kind)
+		return;
+	if (strcmp(src->kind, "gdal") == 0) {
+		if (!src->path)
+			add_problem(problems, "$.source.path",
+				    "missing key; a gdal source needs the file "
+				    "or GDAL connection string to open");
+		else if (!*src->path)
+			add_problem(problems, "$.source.path", "empty path");
+	} else if (strcmp(src->kind, "sql") == 0) {
+		if (!src->connection)
+			add_problem(problems, "$.source.connection",
+				    "missing key; a sql source needs the "
+				    "database's connection string");
+		if (!src->query)
+			add_problem(problems, "$.source.query",
+				    "missing key; a sql source needs the query "
+				    "to run");
+	} else if (strcmp(src->kind, "http-json") == 0) {
+		if (!src->url)
+			add_problem(problems, "$.source.url",
+				    "missing key; an http-json source needs the "
+				    "URL of its first page");
+		if (src->records && src->records[0] && src->records[0] != '/')
+			add_problem(problems, "$.source.records",
+				    "\"%s\" is not a JSON pointer; expected "
+				    "\"\" or a path starting with \"/\"",
+				    src->records);
+	} else {
+		add_problem(problems, "$.source.kind",
+			    "unknown source kind \"%s\"; expected \"gdal\", "
+			    "\"sql\" or \"http-json\"", src->kind);
+	}
+	if (pg->type) {
+		if (strcmp(pg->type, "next") == 0) {
+			if (!pg->next)
+				add_problem(problems, "$.source.paging.next",
+					    "missing key; \"next\" paging needs "
+					    "the JSON pointer to the next URL");
+		} else if (strcmp(pg->type, "page") == 0 ||
+			   strcmp(pg->type, "offset") == 0) {
+			if (!pg->param)
+				add_problem(problems, "$.source.paging.param",
+					    "missing key; \"%s\" paging needs "
+					    "the query parameter to set",
+					    pg->type);
+		} else {
+			add_problem(problems, "$.source.paging.type",
+				    "unknown paging \"%s\"; expected \"next\", "
+				    "\"page\" or \"offset\"", pg->type);
+		}
+		if (pg->size < 0 || pg->size > 100000)
+			add_problem(problems, "$.source.paging.size",
+				    "%lld is out of range; expected 0 to 100000",
+				    (long long)pg->size);
+		if (pg->max_pages < 0 || pg->max_pages > 1000000)
+			add_problem(problems, "$.source.paging.max_pages",
+				    "%lld is out of range; expected 0 to 1000000",
+				    (long long)pg->max_pages);
+	}
+	if (src->request_timeout < 0 || src->request_timeout > 3600)
+		add_problem(problems, "$.source.request_timeout",
+			    "%lld is out of range; expected 1 to 3600 seconds",
+			    (long long)src->request_timeout);
+	if (src->request_retries < -1 || src->request_retries > 10)
+		add_problem(problems, "$.source.request_retries",
+			    "%lld is out of range; expected 0 to 10",
+			    (long long)src->request_retries);
 }
 
 /* Checks values that have the right JSON type but may still be wrong. */
@@ -376,12 +585,7 @@ static void check_values(struct job *job, struct job_problems *problems)
 			    "\"%s\" is not a valid identifier; expected "
 			    "lowercase letters, digits and dashes",
 			    job->publisher.identifier);
-	if (job->source.kind && strcmp(job->source.kind, "gdal") != 0)
-		add_problem(problems, "$.source.kind",
-			    "unknown source kind \"%s\"; expected \"gdal\"",
-			    job->source.kind);
-	if (job->source.path && !*job->source.path)
-		add_problem(problems, "$.source.path", "empty path");
+	check_source(&job->source, problems);
 	if (!job->source.x_column != !job->source.y_column)
 		add_problem(problems, job->source.x_column ? "$.source.y"
 							   : "$.source.x",
@@ -452,6 +656,7 @@ struct job *job_load(const char *path, struct job_problems *problems)
 	}
 
 	job = xcalloc(1, sizeof *job);
+	job->source.request_retries = -1;
 	job->file = xstrdup(path);
 	job->definition = root;
 	size_t before = problems->n;
@@ -461,7 +666,9 @@ struct job *job_load(const char *path, struct job_problems *problems)
 		job_free(job);
 		return NULL;
 	}
-	job->source.resolved_path = resolve_source_path(path, job->source.path);
+	if (job->source.path)
+		job->source.resolved_path =
+			resolve_source_path(path, job->source.path);
 	return job;
 }
 
@@ -500,6 +707,22 @@ void job_free(struct job *job)
 	free(job->source.x_column);
 	free(job->source.y_column);
 	free_strings(job->source.open_options, job->source.n_open_options);
+	free(job->source.connection);
+	free(job->source.query);
+	free(job->source.incremental.column);
+	free(job->source.incremental.key);
+	free(job->source.url);
+	free(job->source.records);
+	free(job->source.geometry);
+	free(job->source.paging.type);
+	free(job->source.paging.next);
+	free(job->source.paging.param);
+	free(job->source.paging.size_param);
+	for (size_t i = 0; i < job->source.n_headers; i++) {
+		free(job->source.headers[i].name);
+		free(job->source.headers[i].value);
+	}
+	free(job->source.headers);
 	json_decref(job->definition);
 	free(job);
 }

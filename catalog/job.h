@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Largest job file accepted, in bytes. */
 #define JOB_FILE_MAX (1 << 20)
@@ -26,9 +27,34 @@ struct job_publisher {
 	char *email;     /* may be NULL */
 };
 
+/* http-json paging: how to get from one page to the next. */
+struct job_paging {
+	char *type;          /* "next", "page" or "offset"; NULL: one page */
+	char *next;          /* "next": JSON pointer to the next page's URL */
+	char *param;         /* "page"/"offset": the query parameter */
+	char *size_param;    /* query parameter for the page size, or NULL */
+	int64_t size;        /* page size (0: the server's) */
+	int64_t start;       /* first page number or offset */
+	int64_t max_pages;   /* safety bound (0: JOB_MAX_PAGES_DEFAULT) */
+};
+
+/* Incremental harvest of a sql source: rows whose column is beyond the
+ * last watermark, upserted by key. */
+struct job_incremental {
+	char *column;
+	char *key;
+};
+
+/* Headers sent with http-json requests: "Name": "value", where the value
+ * may hold ${VAR} references (tokens stay in the environment). */
+struct job_header {
+	char *name;
+	char *value;
+};
+
 struct job_source {
-	char *kind;          /* "gdal" */
-	char *path;          /* as written in the job file */
+	char *kind;          /* "gdal", "sql" or "http-json" */
+	char *path;          /* gdal: as written in the job file */
 	char *resolved_path; /* relative paths resolved against the job file */
 	char *layer;         /* may be NULL: the first layer */
 	char *srs;           /* may be NULL: the source's own CRS */
@@ -36,7 +62,23 @@ struct job_source {
 	char *y_column;
 	char **open_options; /* "KEY=VALUE" strings for GDAL */
 	size_t n_open_options;
+	char *connection;    /* sql: libpq or GDAL connection, ${VAR} allowed */
+	char *query;         /* sql: the SELECT to run */
+	struct job_incremental incremental;
+	char *url;           /* http-json: the first page, ${VAR} allowed */
+	char *records;       /* http-json: JSON pointer to the records array */
+	char *geometry;      /* http-json: JSON pointer, in a record, to a
+				GeoJSON geometry; sql: the geometry column */
+	struct job_paging paging;
+	struct job_header *headers;
+	size_t n_headers;
+	int64_t request_timeout;  /* seconds; 0: JOB_REQUEST_TIMEOUT_DEFAULT */
+	int64_t request_retries;  /* -1: JOB_REQUEST_RETRIES_DEFAULT */
 };
+
+#define JOB_MAX_PAGES_DEFAULT 10000
+#define JOB_REQUEST_TIMEOUT_DEFAULT 60
+#define JOB_REQUEST_RETRIES_DEFAULT 3
 
 struct job {
 	char *file;          /* path of the job file */
@@ -74,6 +116,13 @@ struct job *job_load(const char *path, struct job_problems *problems);
 
 void job_free(struct job *job);
 void job_problems_free(struct job_problems *problems);
+
+/* Returns s with every ${NAME} replaced by the environment variable NAME,
+ * malloc'd (the caller frees it), or NULL when a variable is unset or a
+ * reference is malformed, with errbuf naming it (never the value).  Used for
+ * connection strings, URLs and headers, so that secrets stay out of job
+ * files. */
+char *job_expand_env(const char *s, char *errbuf);
 
 /* True when s is five cron fields with values in range.  On false, writes
  * what is wrong into why (ODP_ERRBUF_SIZE bytes). */
