@@ -1,8 +1,8 @@
 /*
- * source.c: GDAL/OGR vector and table sources (see source.h).
+ * source.c: from a driver's raw records to normalised rows (see source.h).
  *
  * Every value leaves here as PostgreSQL text input for its column type, so
- * that the loader writes COPY text without knowing about OGR.  A row's
+ * that the loader writes COPY text without knowing about drivers.  A row's
  * strings live in one buffer that is reused from row to row.
  */
 #include "source.h"
@@ -13,16 +13,10 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
-#include <cpl_string.h>
-#include <errno.h>
 #include <gdal.h>
-#include <math.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The geometry of the published table. */
 #define TARGET_EPSG 4326
@@ -35,15 +29,14 @@
 
 struct source {
 	const struct job *job;      /* borrowed */
-	GDALDatasetH ds;
-	OGRLayerH layer;
+	struct driver *driver;
 	OGRSpatialReferenceH src_srs;
 	OGRSpatialReferenceH dst_srs;
 	OGRCoordinateTransformationH ct;   /* NULL: already EPSG:4326 */
 	struct source_column *cols;
 	size_t n_cols;
-	int key_field;              /* OGR index of the key column, or -1 */
-	int x_field, y_field;       /* OGR indexes of x/y, or -1 */
+	int key_col;                /* index of the key column, or -1 */
+	int x_col, y_col;           /* indexes of x/y, or -1 */
 	bool has_geometry;
 	int64_t n_features;
 	int64_t n_read;
@@ -51,6 +44,7 @@ struct source {
 	struct sb arena;            /* the current row's strings */
 	size_t *offsets;            /* per column; SIZE_MAX = NULL */
 	const char **values;
+	char *scratch;              /* trimmed text of the value at hand */
 	unsigned char *wkb;
 	size_t wkb_cap;
 };
@@ -67,234 +61,6 @@ const char *source_sql_type(enum column_type type)
 	static const char *const names[] = {"int8", "float8", "text",
 					    "date", "timestamptz", "boolean"};
 	return names[type];
-}
-
-/* Copies GDAL's last error message, or fallback when there is none. */
-static const char *gdal_error(const char *fallback)
-{
-	const char *msg = CPLGetLastErrorMsg();
-	return msg && *msg ? msg : fallback;
-}
-
-/* A plain file name, as opposed to "/vsicurl/...", "PG:..." or a URL. */
-static bool is_local_path(const char *path)
-{
-	return strncmp(path, "/vsi", 4) != 0 && strchr(path, ':') == NULL;
-}
-
-static bool open_layer(struct source *src, char *errbuf)
-{
-	const struct job *job = src->job;
-	const char *path = job->source.resolved_path;
-	struct stat st;
-	char **options = NULL;
-	size_t i;
-
-	if (is_local_path(path) && stat(path, &st) != 0) {
-		util_seterr(errbuf, "could not open source \"%s\": %s", path,
-			    strerror(errno));
-		return false;
-	}
-	for (i = 0; i < job->source.n_open_options; i++)
-		options = CSLAddString(options, job->source.open_options[i]);
-	CPLErrorReset();
-	src->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-			     (const char *const *)options, NULL);
-	CSLDestroy(options);
-	if (!src->ds) {
-		util_seterr(errbuf, "could not open source \"%s\": %s", path,
-			    gdal_error("GDAL recognises no vector format in it"));
-		return false;
-	}
-	if (job->source.layer) {
-		src->layer = GDALDatasetGetLayerByName(src->ds, job->source.layer);
-		if (!src->layer) {
-			struct sb names;
-			int n = GDALDatasetGetLayerCount(src->ds), k;
-			sb_init(&names, 4096);
-			for (k = 0; k < n; k++)
-				sb_printf(&names, "%s\"%s\"", k ? ", " : "",
-					  OGR_L_GetName(GDALDatasetGetLayer(src->ds, k)));
-			util_seterr(errbuf, "source \"%s\" has no layer \"%s\"; "
-				    "its layers are: %s", path, job->source.layer,
-				    names.buf ? names.buf : "(none)");
-			sb_free(&names);
-			return false;
-		}
-	} else {
-		if (GDALDatasetGetLayerCount(src->ds) < 1) {
-			util_seterr(errbuf, "source \"%s\" has no layer", path);
-			return false;
-		}
-		src->layer = GDALDatasetGetLayer(src->ds, 0);
-	}
-	return true;
-}
-
-static bool map_field_type(OGRFieldDefnH fd, enum column_type *type,
-			   bool *is_text)
-{
-	*is_text = false;
-	switch (OGR_Fld_GetType(fd)) {
-	case OFTInteger:
-	case OFTInteger64:
-		*type = OGR_Fld_GetSubType(fd) == OFSTBoolean ? COL_BOOLEAN
-							      : COL_INTEGER;
-		return true;
-	case OFTReal:
-		*type = COL_REAL;
-		return true;
-	case OFTString:
-		*type = COL_TEXT;
-		*is_text = true;
-		return true;
-	case OFTDate:
-		*type = COL_DATE;
-		return true;
-	case OFTDateTime:
-		*type = COL_TIMESTAMP;
-		return true;
-	case OFTTime:
-		*type = COL_TEXT;
-		return true;
-	default:
-		return false;
-	}
-}
-
-static bool read_columns(struct source *src, char *errbuf)
-{
-	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(src->layer);
-	int n = OGR_FD_GetFieldCount(defn), i;
-	const char **source_names;
-	char(*names)[NAMES_MAX + 1];
-	const struct job *job = src->job;
-
-	src->cols = xcalloc((size_t)n, sizeof *src->cols);
-	source_names = xcalloc((size_t)n, sizeof *source_names);
-	names = xcalloc((size_t)n, sizeof *names);
-	src->key_field = src->x_field = src->y_field = -1;
-	for (i = 0; i < n; i++) {
-		OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
-		struct source_column *c = &src->cols[i];
-		const char *fname = OGR_Fld_GetNameRef(fd);
-		if (!map_field_type(fd, &c->type, &c->is_text_field)) {
-			util_seterr(errbuf, "column \"%s\" of source \"%s\" has "
-				    "type %s, which odp cannot publish", fname,
-				    job->source.resolved_path,
-				    OGR_GetFieldTypeName(OGR_Fld_GetType(fd)));
-			free(source_names);
-			free(names);
-			return false;
-		}
-		c->source_name = xstrdup(fname);
-		if (*OGR_Fld_GetAlternativeNameRef(fd))
-			c->label = xstrdup(OGR_Fld_GetAlternativeNameRef(fd));
-		c->field = i;
-		source_names[i] = c->source_name;
-		if (job->key && strcmp(job->key, fname) == 0)
-			src->key_field = i;
-		if (job->source.x_column && strcmp(job->source.x_column, fname) == 0)
-			src->x_field = i;
-		if (job->source.y_column && strcmp(job->source.y_column, fname) == 0)
-			src->y_field = i;
-	}
-	src->n_cols = (size_t)n;
-	names_normalise_all(source_names, (size_t)n, names);
-	for (i = 0; i < n; i++)
-		util_strlcpy(src->cols[i].name, names[i], NAMES_MAX + 1);
-	free(source_names);
-	free(names);
-
-	if (job->key && src->key_field < 0) {
-		util_seterr(errbuf, "key column \"%s\" is not in source \"%s\"",
-			    job->key, job->source.resolved_path);
-		return false;
-	}
-	if (job->source.x_column && (src->x_field < 0 || src->y_field < 0)) {
-		util_seterr(errbuf, "coordinate column \"%s\" is not in source "
-			    "\"%s\"", src->x_field < 0 ? job->source.x_column
-						       : job->source.y_column,
-			    job->source.resolved_path);
-		return false;
-	}
-	return true;
-}
-
-static bool setup_srs(struct source *src, char *errbuf)
-{
-	const struct job *job = src->job;
-	OGRSpatialReferenceH layer_srs = OGR_L_GetSpatialRef(src->layer);
-	bool from_columns = job->source.x_column != NULL;
-
-	src->has_geometry = from_columns ||
-			    OGR_L_GetGeomType(src->layer) != wkbNone;
-	if (!src->has_geometry)
-		return true;
-
-	src->dst_srs = OSRNewSpatialReference(NULL);
-	OSRImportFromEPSG(src->dst_srs, TARGET_EPSG);
-	OSRSetAxisMappingStrategy(src->dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
-
-	src->src_srs = OSRNewSpatialReference(NULL);
-	if (job->source.srs) {
-		if (OSRSetFromUserInput(src->src_srs, job->source.srs) !=
-		    OGRERR_NONE) {
-			util_seterr(errbuf, "unknown coordinate reference system "
-				    "\"%s\" in the job's source.srs; expected "
-				    "e.g. \"EPSG:2154\"", job->source.srs);
-			return false;
-		}
-	} else if (layer_srs && !from_columns) {
-		OSRDestroySpatialReference(src->src_srs);
-		src->src_srs = OSRClone(layer_srs);
-	} else if (from_columns) {
-		/* Coordinate columns without a declared CRS: longitude and
-		 * latitude, which is what spreadsheets hold nearly always. */
-		OSRImportFromEPSG(src->src_srs, TARGET_EPSG);
-	} else {
-		util_seterr(errbuf, "source \"%s\" declares no coordinate "
-			    "reference system; set \"srs\" in the job's "
-			    "source, e.g. \"EPSG:2154\"",
-			    job->source.resolved_path);
-		return false;
-	}
-	OSRSetAxisMappingStrategy(src->src_srs, OAMS_TRADITIONAL_GIS_ORDER);
-	if (!OSRIsSame(src->src_srs, src->dst_srs)) {
-		src->ct = OCTNewCoordinateTransformation(src->src_srs,
-							 src->dst_srs);
-		if (!src->ct) {
-			util_seterr(errbuf, "could not reproject source \"%s\" "
-				    "to EPSG:4326: %s", job->source.resolved_path,
-				    gdal_error("no transformation found"));
-			return false;
-		}
-	}
-	return true;
-}
-
-static void describe(struct source *src)
-{
-	const char *crs = "none";
-	const char *auth = NULL, *code = NULL;
-	char crs_buf[64];
-
-	if (src->src_srs) {
-		auth = OSRGetAuthorityName(src->src_srs, NULL);
-		code = OSRGetAuthorityCode(src->src_srs, NULL);
-		if (auth && code) {
-			snprintf(crs_buf, sizeof crs_buf, "%s:%s", auth, code);
-			crs = crs_buf;
-		} else {
-			crs = OSRGetName(src->src_srs);
-			if (!crs)
-				crs = "unnamed";
-		}
-	}
-	snprintf(src->description, sizeof src->description,
-		 "driver %s, layer \"%s\", CRS %s",
-		 GDALGetDriverShortName(GDALGetDatasetDriver(src->ds)),
-		 OGR_L_GetName(src->layer), crs);
 }
 
 /* GDAL's messages go to our log.  Failures are left to the callers, which
@@ -314,6 +80,160 @@ void source_init(void)
 	CPLSetErrorHandler(gdal_log);
 }
 
+void driver_free_base(struct driver *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_columns; i++) {
+		free(d->columns[i].source_name);
+		free(d->columns[i].label);
+	}
+	free(d->columns);
+	if (d->srs)
+		OSRDestroySpatialReference(d->srs);
+}
+
+static struct driver *open_driver(const struct job *job, char *errbuf)
+{
+	const char *kind = job->source.kind;
+
+	if (strcmp(kind, "gdal") == 0)
+		return driver_gdal_open(job, errbuf);
+	util_seterr(errbuf, "source kind \"%s\" is not available in this "
+		    "version of odp", kind);
+	return NULL;
+}
+
+/* The source's name for what it reads, for messages. */
+static const char *source_name(const struct job *job)
+{
+	if (job->source.resolved_path)
+		return job->source.resolved_path;
+	return job->identifier;
+}
+
+static int find_column(const struct driver *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < d->n_columns; i++)
+		if (strcmp(d->columns[i].source_name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool read_columns(struct source *src, char *errbuf)
+{
+	const struct driver *d = src->driver;
+	const struct job *job = src->job;
+	const char **names;
+	char(*normalised)[NAMES_MAX + 1];
+	size_t i, n = d->n_columns;
+
+	src->cols = xcalloc(n, sizeof *src->cols);
+	names = xcalloc(n, sizeof *names);
+	normalised = xcalloc(n, sizeof *normalised);
+	for (i = 0; i < n; i++) {
+		src->cols[i].source_name = d->columns[i].source_name;
+		src->cols[i].label = d->columns[i].label;
+		src->cols[i].type = d->columns[i].type;
+		src->cols[i].is_text_field = d->columns[i].infer;
+		names[i] = d->columns[i].source_name;
+	}
+	src->n_cols = n;
+	names_normalise_all(names, n, normalised);
+	for (i = 0; i < n; i++)
+		util_strlcpy(src->cols[i].name, normalised[i], NAMES_MAX + 1);
+	free(names);
+	free(normalised);
+
+	src->key_col = find_column(d, job->key);
+	src->x_col = find_column(d, job->source.x_column);
+	src->y_col = find_column(d, job->source.y_column);
+	if (job->key && src->key_col < 0) {
+		util_seterr(errbuf, "key column \"%s\" is not in source \"%s\"",
+			    job->key, source_name(job));
+		return false;
+	}
+	if (job->source.x_column && (src->x_col < 0 || src->y_col < 0)) {
+		util_seterr(errbuf, "coordinate column \"%s\" is not in source "
+			    "\"%s\"", src->x_col < 0 ? job->source.x_column
+						     : job->source.y_column,
+			    source_name(job));
+		return false;
+	}
+	return true;
+}
+
+static bool setup_srs(struct source *src, char *errbuf)
+{
+	const struct job *job = src->job;
+	bool from_columns = job->source.x_column != NULL;
+
+	src->has_geometry = from_columns || src->driver->has_geometry;
+	if (!src->has_geometry)
+		return true;
+
+	src->dst_srs = OSRNewSpatialReference(NULL);
+	OSRImportFromEPSG(src->dst_srs, TARGET_EPSG);
+	OSRSetAxisMappingStrategy(src->dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
+
+	src->src_srs = OSRNewSpatialReference(NULL);
+	if (job->source.srs) {
+		if (OSRSetFromUserInput(src->src_srs, job->source.srs) !=
+		    OGRERR_NONE) {
+			util_seterr(errbuf, "unknown coordinate reference system "
+				    "\"%s\" in the job's source.srs; expected "
+				    "e.g. \"EPSG:2154\"", job->source.srs);
+			return false;
+		}
+	} else if (src->driver->srs && !from_columns) {
+		OSRDestroySpatialReference(src->src_srs);
+		src->src_srs = OSRClone(src->driver->srs);
+	} else if (from_columns) {
+		/* Coordinate columns without a declared CRS: longitude and
+		 * latitude, which is what spreadsheets hold nearly always. */
+		OSRImportFromEPSG(src->src_srs, TARGET_EPSG);
+	} else {
+		util_seterr(errbuf, "source \"%s\" declares no coordinate "
+			    "reference system; set \"srs\" in the job's "
+			    "source, e.g. \"EPSG:2154\"", source_name(job));
+		return false;
+	}
+	OSRSetAxisMappingStrategy(src->src_srs, OAMS_TRADITIONAL_GIS_ORDER);
+	if (!OSRIsSame(src->src_srs, src->dst_srs)) {
+		src->ct = OCTNewCoordinateTransformation(src->src_srs,
+							 src->dst_srs);
+		if (!src->ct) {
+			const char *msg = CPLGetLastErrorMsg();
+			util_seterr(errbuf, "could not reproject source \"%s\" "
+				    "to EPSG:4326: %s", source_name(job),
+				    msg && *msg ? msg : "no transformation found");
+			return false;
+		}
+	}
+	return true;
+}
+
+static void describe(struct source *src)
+{
+	const char *crs = "none", *auth = NULL, *code = NULL;
+	char crs_buf[64];
+
+	if (src->src_srs) {
+		auth = OSRGetAuthorityName(src->src_srs, NULL);
+		code = OSRGetAuthorityCode(src->src_srs, NULL);
+		if (auth && code) {
+			snprintf(crs_buf, sizeof crs_buf, "%s:%s", auth, code);
+			crs = crs_buf;
+		} else if (!(crs = OSRGetName(src->src_srs))) {
+			crs = "unnamed";
+		}
+	}
+	snprintf(src->description, sizeof src->description, "%.400s, CRS %.60s",
+		 src->driver->description, crs);
+}
+
 struct source *source_open(const struct job *job, char *errbuf)
 {
 	struct source *src = xcalloc(1, sizeof *src);
@@ -321,7 +241,8 @@ struct source *source_open(const struct job *job, char *errbuf)
 	src->job = job;
 	src->n_features = -1;
 	sb_init(&src->arena, 0);
-	if (!open_layer(src, errbuf) || !read_columns(src, errbuf) ||
+	src->driver = open_driver(job, errbuf);
+	if (!src->driver || !read_columns(src, errbuf) ||
 	    !setup_srs(src, errbuf)) {
 		source_close(src);
 		return NULL;
@@ -332,20 +253,21 @@ struct source *source_open(const struct job *job, char *errbuf)
 	return src;
 }
 
-/* Returns the trimmed text of a field, copied into *buf (freed and replaced
- * at each call), or NULL when the value stands for "no value". */
-static const char *field_text(OGRFeatureH f, int field, char **buf)
+/* The current record's text for column i, trimmed, or NULL when it stands
+ * for "no value".  Valid until the next call. */
+static const char *text_value(struct source *src, size_t i,
+			      const char **reject)
 {
 	const char *raw, *t;
 	size_t len;
 
-	if (!OGR_F_IsFieldSetAndNotNull(f, field))
+	raw = src->driver->ops->value(src->driver, i, reject);
+	if (!raw)
 		return NULL;
-	raw = OGR_F_GetFieldAsString(f, field);
 	t = infer_trim(raw, &len);
-	free(*buf);
-	*buf = xstrndup(t, len);
-	return infer_is_null(*buf) ? NULL : *buf;
+	free(src->scratch);
+	src->scratch = xstrndup(t, len);
+	return infer_is_null(src->scratch) ? NULL : src->scratch;
 }
 
 enum odp_status source_scan(struct source *src, char *errbuf)
@@ -353,14 +275,14 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	unsigned *cand;
 	size_t *n_values, i;
 	bool any_text = false;
-	OGRFeatureH f;
-	char *buf = NULL;
+	const char *reject = NULL;
 	int64_t n = 0;
+	int got;
 
 	for (i = 0; i < src->n_cols; i++)
 		any_text |= src->cols[i].is_text_field;
 	if (!any_text) {
-		src->n_features = OGR_L_GetFeatureCount(src->layer, FALSE);
+		src->n_features = src->driver->ops->count(src->driver);
 		return ODP_OK;
 	}
 	cand = xcalloc(src->n_cols, sizeof *cand);
@@ -368,36 +290,30 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	for (i = 0; i < src->n_cols; i++)
 		cand[i] = src->cols[i].is_text_field ? INFER_ALL : 0;
 
-	OGR_L_ResetReading(src->layer);
-	CPLErrorReset();
-	while ((f = OGR_L_GetNextFeature(src->layer)) != NULL) {
+	while ((got = src->driver->ops->next(src->driver, errbuf)) == 1) {
 		for (i = 0; i < src->n_cols; i++) {
 			const char *v;
 			if (!cand[i])
 				continue;
-			v = field_text(f, src->cols[i].field, &buf);
+			v = text_value(src, i, &reject);
 			if (!v)
 				continue;
 			n_values[i]++;
 			cand[i] = infer_candidates(v, cand[i]);
 		}
-		OGR_F_Destroy(f);
 		n++;
 	}
-	free(buf);
-	if (CPLGetLastErrorType() >= CE_Failure) {
-		util_seterr(errbuf, "could not read source \"%s\" after feature "
-			    "%lld: %s", src->job->source.resolved_path,
-			    (long long)n, gdal_error("read error"));
+	if (got == 0 && !src->driver->ops->rewind(src->driver, errbuf))
+		got = ODP_ERR_SOURCE;
+	if (got < 0) {
 		free(cand);
 		free(n_values);
-		return ODP_ERR_SOURCE;
+		return (enum odp_status)got;
 	}
 	for (i = 0; i < src->n_cols; i++) {
 		struct source_column *c = &src->cols[i];
 		if (!c->is_text_field)
 			continue;
-		/* Coordinate columns are read as numbers whatever they hold. */
 		switch (infer_pick(cand[i], n_values[i])) {
 		case INFER_INTEGER: c->type = COL_INTEGER; break;
 		case INFER_REAL: c->type = COL_REAL; break;
@@ -409,7 +325,6 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	free(cand);
 	free(n_values);
 	src->n_features = n;
-	OGR_L_ResetReading(src->layer);
 	return ODP_OK;
 }
 
@@ -458,90 +373,60 @@ static bool utf8_valid(const char *s)
 	return true;
 }
 
-/* Appends the column's value for PostgreSQL, or returns false (NULL). */
-static bool put_value(struct source *src, OGRFeatureH f,
-		      const struct source_column *c, char **scratch,
-		      const char **reject)
+static unsigned infer_type_of(enum column_type type)
 {
-	struct sb *a = &src->arena;
-	int y, m, d, h, mi, tz;
-	float s;
-	double x;
-
-	if (!OGR_F_IsFieldSetAndNotNull(f, c->field))
-		return false;
-	if (c->is_text_field) {
-		char conv[INFER_VALUE_MAX + 1];
-		const char *v = field_text(f, c->field, scratch);
-		if (!v)
-			return false;
-		if (!utf8_valid(v)) {
-			*reject = "text that is not valid UTF-8";
-			return false;
-		}
-		if (c->type == COL_TEXT) {
-			sb_puts(a, v);
-		} else if (infer_convert(v, c->type == COL_INTEGER ? INFER_INTEGER
-					    : c->type == COL_REAL ? INFER_REAL
-					    : c->type == COL_DATE ? INFER_DATE
-								  : INFER_BOOLEAN,
-					    conv)) {
-			sb_puts(a, conv);
-		} else {
-			*reject = "a value that does not fit its column type";
-			return false;
-		}
-		return true;
-	}
-	switch (c->type) {
-	case COL_INTEGER:
-		sb_printf(a, "%lld",
-			  (long long)OGR_F_GetFieldAsInteger64(f, c->field));
-		return true;
-	case COL_BOOLEAN:
-		sb_puts(a, OGR_F_GetFieldAsInteger(f, c->field) ? "true"
-								 : "false");
-		return true;
-	case COL_REAL:
-		x = OGR_F_GetFieldAsDouble(f, c->field);
-		if (!isfinite(x))
-			return false;
-		sb_printf(a, "%.17g", x);
-		return true;
-	case COL_DATE:
-	case COL_TIMESTAMP:
-		if (!OGR_F_GetFieldAsDateTimeEx(f, c->field, &y, &m, &d, &h, &mi,
-						&s, &tz))
-			return false;
-		if (c->type == COL_DATE) {
-			sb_printf(a, "%04d-%02d-%02d", y, m, d);
-			return true;
-		}
-		sb_printf(a, "%04d-%02d-%02dT%02d:%02d:%06.3f", y, m, d, h, mi,
-			  (double)s);
-		/* OGR's zone flag: 100 is UTC, each step is 15 minutes. */
-		if (tz >= 2) {
-			int off = (tz - 100) * 15;
-			sb_printf(a, "%c%02d:%02d", off < 0 ? '-' : '+',
-				  abs(off) / 60, abs(off) % 60);
-		}
-		return true;
-	default:
-		sb_puts(a, OGR_F_GetFieldAsString(f, c->field));
-		return true;
+	switch (type) {
+	case COL_INTEGER: return INFER_INTEGER;
+	case COL_REAL: return INFER_REAL;
+	case COL_DATE: return INFER_DATE;
+	case COL_BOOLEAN: return INFER_BOOLEAN;
+	default: return 0;
 	}
 }
 
-/* Builds a point from the x/y columns, or NULL when either is empty. */
-static OGRGeometryH point_from_columns(struct source *src, OGRFeatureH f,
-				       char **scratch, const char **reject)
+/* Appends column i's value for PostgreSQL and returns true, or returns
+ * false for NULL (with *reject set when the row must be rejected). */
+static bool put_value(struct source *src, size_t i, const char **reject)
 {
+	const struct source_column *c = &src->cols[i];
+	char conv[INFER_VALUE_MAX + 1];
+	const char *v;
+
+	if (!c->is_text_field) {
+		v = src->driver->ops->value(src->driver, i, reject);
+		if (!v)
+			return false;
+		sb_puts(&src->arena, v);
+		return true;
+	}
+	v = text_value(src, i, reject);
+	if (!v)
+		return false;
+	if (!utf8_valid(v)) {
+		*reject = "text that is not valid UTF-8";
+		return false;
+	}
+	if (c->type == COL_TEXT) {
+		sb_puts(&src->arena, v);
+		return true;
+	}
+	if (!infer_convert(v, infer_type_of(c->type), conv)) {
+		*reject = "a value that does not fit its column type";
+		return false;
+	}
+	sb_puts(&src->arena, conv);
+	return true;
+}
+
+/* Builds a point from the x/y columns, or NULL when either is empty. */
+static OGRGeometryH point_from_columns(struct source *src, const char **reject)
+{
+	int cols[2] = {src->x_col, src->y_col}, k;
 	double xy[2];
-	int fields[2] = {src->x_field, src->y_field}, k;
 	OGRGeometryH g;
 
 	for (k = 0; k < 2; k++) {
-		const char *v = field_text(f, fields[k], scratch);
+		const char *v = text_value(src, (size_t)cols[k], reject);
 		if (!v)
 			return NULL;
 		if (!infer_parse_decimal(v, &xy[k])) {
@@ -611,51 +496,42 @@ out:
 
 int source_next(struct source *src, struct source_row *row, char *errbuf)
 {
-	OGRFeatureH f;
 	size_t i, id_off = SIZE_MAX, geom_off = SIZE_MAX;
 	const char *reject = NULL;
-	char *scratch = NULL;
-	char fid[32];
+	int got;
 
-	CPLErrorReset();
-	f = OGR_L_GetNextFeature(src->layer);
-	if (!f) {
-		if (CPLGetLastErrorType() >= CE_Failure) {
-			util_seterr(errbuf, "could not read source \"%s\" after "
-				    "feature %lld: %s",
-				    src->job->source.resolved_path,
-				    (long long)src->n_read, gdal_error("read error"));
-			return ODP_ERR_SOURCE;
-		}
-		return 0;
-	}
+	got = src->driver->ops->next(src->driver, errbuf);
+	if (got <= 0)
+		return got;
 	src->n_read++;
 	sb_reset(&src->arena);
 	for (i = 0; i < src->n_cols && !reject; i++) {
 		size_t start = src->arena.len;
-		if (put_value(src, f, &src->cols[i], &scratch, &reject)) {
+		if (put_value(src, i, &reject)) {
 			sb_putc(&src->arena, '\0');
 			src->offsets[i] = start;
 		} else {
 			src->offsets[i] = SIZE_MAX;
 		}
-		if ((int)i == src->key_field)
+		if ((int)i == src->key_col)
 			id_off = src->offsets[i];
 	}
-	if (!reject && src->key_field >= 0 && id_off == SIZE_MAX)
+	if (!reject && src->key_col >= 0 && id_off == SIZE_MAX)
 		reject = "an empty key";
-	if (!reject && src->key_field < 0) {
-		GIntBig n = OGR_F_GetFID(f);
-		snprintf(fid, sizeof fid, "%lld",
-			 (long long)(n == OGRNullFID ? src->n_read : n));
+	if (!reject && src->key_col < 0) {
+		/* Without a declared key, the source's own record id (a
+		 * GeoPackage's primary key, a shapefile's record number), or
+		 * the record's rank. */
+		int64_t id = src->driver->ops->record_id(src->driver);
 		id_off = src->arena.len;
-		sb_puts(&src->arena, fid);
+		sb_printf(&src->arena, "%lld",
+			  (long long)(id >= 0 ? id : src->n_read));
 		sb_putc(&src->arena, '\0');
 	}
 	if (!reject && src->has_geometry) {
-		OGRGeometryH g = src->x_field >= 0
-					 ? point_from_columns(src, f, &scratch, &reject)
-					 : OGR_F_StealGeometry(f);
+		OGRGeometryH g = src->x_col >= 0
+					 ? point_from_columns(src, &reject)
+					 : src->driver->ops->take_geometry(src->driver);
 		if (g && !OGR_G_IsEmpty(g)) {
 			geom_off = src->arena.len;
 			if (put_geometry(src, g, &reject))
@@ -666,11 +542,9 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 			OGR_G_DestroyGeometry(g);
 		}
 	}
-	free(scratch);
-	OGR_F_Destroy(f);
 	if (sb_failed(&src->arena)) {
-		util_seterr(errbuf, "feature %lld of source \"%s\" is too large",
-			    (long long)src->n_read, src->job->source.resolved_path);
+		util_seterr(errbuf, "record %lld of source \"%s\" is too large",
+			    (long long)src->n_read, source_name(src->job));
 		return ODP_ERR_SOURCE;
 	}
 	for (i = 0; i < src->n_cols; i++)
@@ -686,8 +560,6 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 
 void source_close(struct source *src)
 {
-	size_t i;
-
 	if (!src)
 		return;
 	if (src->ct)
@@ -696,15 +568,12 @@ void source_close(struct source *src)
 		OSRDestroySpatialReference(src->src_srs);
 	if (src->dst_srs)
 		OSRDestroySpatialReference(src->dst_srs);
-	if (src->ds)
-		GDALClose(src->ds);
-	for (i = 0; i < src->n_cols; i++) {
-		free(src->cols[i].source_name);
-		free(src->cols[i].label);
-	}
+	if (src->driver)
+		src->driver->ops->close(src->driver);
 	free(src->cols);
 	free(src->offsets);
 	free(src->values);
+	free(src->scratch);
 	free(src->wkb);
 	sb_free(&src->arena);
 	free(src);

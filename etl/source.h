@@ -1,15 +1,17 @@
 /*
- * source.h: reading a job's source through GDAL/OGR, one row at a time.
+ * source.h: reading a job's source, one normalised row at a time.
  *
- * source_open() opens the dataset and layer and works out the published
- * columns; source_scan() reads the layer once to infer the types of text
- * columns and count the features; source_next() then streams rows already
- * normalised to PostgreSQL text input, geometry included (hex EWKB in
- * EPSG:4326).  Nothing holds more than one feature in memory.
+ * source_open() opens the job's driver (driver.h) and works out the
+ * published columns; source_scan() reads the source once, when it can be
+ * read twice, to infer the types of text columns and count the records;
+ * source_next() then streams rows already normalised to PostgreSQL text
+ * input, geometry included (hex EWKB in EPSG:4326).  Nothing holds more
+ * than one record in memory.
  */
 #ifndef ODP_SOURCE_H
 #define ODP_SOURCE_H
 
+#include "driver.h"
 #include "job.h"
 #include "names.h"
 #include "odp.h"
@@ -17,15 +19,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-enum column_type {
-	COL_INTEGER,
-	COL_REAL,
-	COL_TEXT,
-	COL_DATE,
-	COL_TIMESTAMP,
-	COL_BOOLEAN
-};
 
 /* The catalogue's name for a column type ("integer", ...). */
 const char *source_type_name(enum column_type type);
@@ -37,7 +30,6 @@ struct source_column {
 	char *source_name;         /* as the source spells it */
 	char *label;               /* the source's alias for it, or NULL */
 	enum column_type type;
-	int field;                 /* OGR field index */
 	bool is_text_field;        /* text in the source, type inferred */
 };
 

@@ -1,0 +1,82 @@
+/*
+ * driver.h: the interface every kind of source implements.
+ *
+ * A driver reads records one at a time from a file, a database or a web
+ * API and hands out their raw values; source.c does everything that is the
+ * same for all of them: column names, type inference, keys, coordinates,
+ * reprojection and the encoding of rows for COPY.  A driver never holds
+ * more than a bounded part of its source in memory.
+ */
+#ifndef ODP_DRIVER_H
+#define ODP_DRIVER_H
+
+#include "job.h"
+#include "odp.h"
+
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum column_type {
+	COL_INTEGER,
+	COL_REAL,
+	COL_TEXT,
+	COL_DATE,
+	COL_TIMESTAMP,
+	COL_BOOLEAN
+};
+
+struct driver_column {
+	char *source_name;   /* as the source spells it (owned) */
+	char *label;         /* the source's alias, or NULL (owned) */
+	enum column_type type;
+	bool infer;          /* text in the source: source.c infers the type */
+};
+
+struct driver;
+
+struct driver_ops {
+	/* Moves to the next record: 1 when there is one, 0 at the end, or a
+	 * negative enum odp_status with errbuf naming the source, the record
+	 * and the reason. */
+	int (*next)(struct driver *d, char *errbuf);
+	/* The current record's value of column i: for an infer column its
+	 * text as the source has it, otherwise PostgreSQL text input for the
+	 * column's type.  NULL is SQL NULL.  Sets *reject (to a static
+	 * string) when the value cannot be read.  Valid until the next call
+	 * of next(). */
+	const char *(*value)(struct driver *d, size_t i, const char **reject);
+	/* The current record's geometry in the driver's CRS, or NULL; the
+	 * caller takes it (OGR_G_DestroyGeometry). */
+	OGRGeometryH (*take_geometry)(struct driver *d);
+	/* The source's own id of the current record, or -1 if it has none. */
+	int64_t (*record_id)(struct driver *d);
+	/* Goes back to the first record for a second pass; false when the
+	 * source cannot be read twice (a web API), errbuf saying why. */
+	bool (*rewind)(struct driver *d, char *errbuf);
+	/* Number of records, or -1 when it would cost a pass to know. */
+	int64_t (*count)(struct driver *d);
+	/* Frees the driver and everything it owns; NULL is a no-op. */
+	void (*close)(struct driver *d);
+};
+
+/* What every driver shares; a driver's own state follows it in memory
+ * (struct gdal_driver { struct driver base; ... }). */
+struct driver {
+	const struct driver_ops *ops;
+	struct driver_column *columns;   /* owned */
+	size_t n_columns;
+	bool has_geometry;               /* records may carry a geometry */
+	OGRSpatialReferenceH srs;        /* geometries' CRS, or NULL (owned) */
+	char description[ODP_ERRBUF_SIZE]; /* what was detected, for the log */
+};
+
+/* The drivers.  Each returns NULL on failure with errbuf naming the source
+ * and the reason. */
+struct driver *driver_gdal_open(const struct job *job, char *errbuf);
+
+/* Frees what struct driver owns; drivers call it from their close(). */
+void driver_free_base(struct driver *d);
+
+#endif
