@@ -70,6 +70,7 @@ struct driver {
 	bool has_geometry;               /* records may carry a geometry */
 	OGRSpatialReferenceH srs;        /* geometries' CRS, or NULL (owned) */
 	char description[ODP_ERRBUF_SIZE]; /* what was detected, for the log */
+	char warning[ODP_ERRBUF_SIZE];     /* for the run's message, or "" */
 };
 
 /* The drivers.  Each returns NULL on failure with errbuf naming the source

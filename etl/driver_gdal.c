@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct gdal_driver {
@@ -30,6 +31,7 @@ struct gdal_driver {
 	GDALDatasetH ds;
 	OGRLayerH layer;
 	OGRFeatureH feature;    /* the current record */
+	const char *encoding;   /* shapefile ENCODING open option, or NULL */
 	int64_t n_read;
 	struct sb value;        /* the value last rendered */
 };
@@ -47,6 +49,109 @@ static bool is_local_path(const char *path)
 	return strncmp(path, "/vsi", 4) != 0 && strchr(path, ':') == NULL;
 }
 
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		} else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2) {
+			n = 1;
+		} else if ((*p & 0xF0) == 0xE0) {
+			n = 2;
+		} else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4) {
+			n = 3;
+		} else {
+			return false;
+		}
+		for (p++; n > 0; n--, p++)
+			if ((*p & 0xC0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+/* True when path ends with a shapefile's ".shp" and has no ".cpg" beside
+ * it: then nothing says how its text is encoded. */
+static bool shapefile_without_cpg(const char *path)
+{
+	size_t len = strlen(path);
+	struct stat st;
+	char *cpg;
+	bool missing;
+
+	if (len < 4 || strcasecmp(path + len - 4, ".shp") != 0)
+		return false;
+	cpg = xstrdup(path);
+	memcpy(cpg + len - 3, "cpg", 3);
+	missing = stat(cpg, &st) != 0;
+	memcpy(cpg + len - 3, "CPG", 3);
+	missing = missing && stat(cpg, &st) != 0;
+	free(cpg);
+	return missing;
+}
+
+/* Reads every text value of the layer as raw bytes; true when one of them
+ * is not UTF-8. */
+static bool layer_has_non_utf8_text(OGRLayerH layer)
+{
+	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+	int n = OGR_FD_GetFieldCount(defn), i;
+	OGRFeatureH f;
+	bool bad = false;
+
+	OGR_L_ResetReading(layer);
+	while (!bad && (f = OGR_L_GetNextFeature(layer)) != NULL) {
+		for (i = 0; i < n && !bad; i++)
+			if (OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, i)) ==
+				    OFTString &&
+			    OGR_F_IsFieldSetAndNotNull(f, i))
+				bad = !utf8_valid(OGR_F_GetFieldAsString(f, i));
+		OGR_F_Destroy(f);
+	}
+	OGR_L_ResetReading(layer);
+	return bad;
+}
+
+static bool open_layer(struct gdal_driver *g, const struct job *job,
+		       char *errbuf);
+
+/* True when the job passes GDAL the open option name itself. */
+static bool job_has_open_option(const struct job *job, const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < job->source.n_open_options; i++)
+		if (strncasecmp(job->source.open_options[i], name, len) == 0 &&
+		    job->source.open_options[i][len] == '=')
+			return true;
+	return false;
+}
+
+/* A shapefile without .cpg is read as UTF-8 when its text is valid UTF-8,
+ * else as CP1252, what ArcGIS on Windows writes, and the run says so. */
+static bool open_shapefile_encoding(struct gdal_driver *g,
+				    const struct job *job, char *errbuf)
+{
+	g->encoding = "";
+	if (!open_layer(g, job, errbuf))
+		return false;
+	if (!layer_has_non_utf8_text(g->layer)) {
+		g->encoding = NULL;
+		return true;
+	}
+	GDALClose(g->ds);
+	g->ds = NULL;
+	g->encoding = "CP1252";
+	snprintf(g->base.warning, sizeof g->base.warning,
+		 "shapefile \"%s\" has no .cpg and its text is not UTF-8; "
+		 "read as CP1252 (add a .cpg file to say otherwise)", g->path);
+	return open_layer(g, job, errbuf);
+}
+
 static bool open_layer(struct gdal_driver *g, const struct job *job,
 		       char *errbuf)
 {
@@ -61,6 +166,8 @@ static bool open_layer(struct gdal_driver *g, const struct job *job,
 	}
 	for (i = 0; i < job->source.n_open_options; i++)
 		options = CSLAddString(options, job->source.open_options[i]);
+	if (g->encoding)
+		options = CSLSetNameValue(options, "ENCODING", g->encoding);
 	CPLErrorReset();
 	g->ds = GDALOpenEx(g->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
 			   (const char *const *)options, NULL);
@@ -282,7 +389,10 @@ struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 	g->base.ops = &gdal_ops;
 	g->path = job->source.resolved_path;
 	sb_init(&g->value, 0);
-	if (!open_layer(g, job, errbuf) || !read_columns(g, errbuf)) {
+	if (!(shapefile_without_cpg(g->path) && !job_has_open_option(job, "ENCODING")
+		      ? open_shapefile_encoding(g, job, errbuf)
+		      : open_layer(g, job, errbuf)) ||
+	    !read_columns(g, errbuf)) {
 		gdal_close(&g->base);
 		return NULL;
 	}

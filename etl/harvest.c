@@ -642,6 +642,10 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 		goto failed;
 	}
 	log_info("source: %s", source_description(r.src));
+	if (*source_warning(r.src)) {
+		log_warn("%s", source_warning(r.src));
+		sb_printf(&r.rejects, "; warning: %s", source_warning(r.src));
+	}
 	if ((rc = source_scan(r.src, r.errbuf)) != ODP_OK ||
 	    (rc = create_version(&r)) != ODP_OK ||
 	    (rc = load_rows(&r)) != ODP_OK ||

@@ -348,6 +348,11 @@ const char *source_description(const struct source *src)
 	return src->description;
 }
 
+const char *source_warning(const struct source *src)
+{
+	return src->driver->warning;
+}
+
 static bool utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -61,6 +61,8 @@ const struct source_column *source_columns(const struct source *src);
 int64_t source_n_features(const struct source *src);
 /* Human-readable description of what was detected (driver, CRS). */
 const char *source_description(const struct source *src);
+/* What the run should warn about (an encoding guessed, ...), or "". */
+const char *source_warning(const struct source *src);
 
 /* Reads the next row into row, whose pointers stay valid until the next
  * call.  Returns 1 for a row (check row->reject), 0 at the end, or a

@@ -34,7 +34,7 @@ BUILD = os.path.join(ROOT, os.environ.get("ODP_BUILD", "build"))
 
 # Integration modules in the order they run: the harvest checks come before
 # the API checks that read what was harvested.
-MODULE_ORDER = ["test_cli", "test_etl", "test_api"]
+MODULE_ORDER = ["test_cli", "test_etl", "test_sources", "test_api"]
 
 
 class Response:
@@ -206,6 +206,7 @@ def run_unit_tests(tally):
 
 def load_modules():
     folder = os.path.join(ROOT, "tests", "integration")
+    sys.path.insert(0, folder)   # modules share helpers (from test_etl import ...)
     names = [f[:-3] for f in os.listdir(folder)
              if f.startswith("test_") and f.endswith(".py")]
     names.sort(key=lambda n: (MODULE_ORDER.index(n) if n in MODULE_ORDER

@@ -1,0 +1,45 @@
+"""test_sources.py: sources as the territory really has them: encodings,
+formats, coordinate systems."""
+
+import os
+import shutil
+
+from test_etl import current_table, drop_dataset, last_run, temp_job
+
+FIXTURES = "tests/fixtures"
+
+
+def test_shapefile_without_cpg_in_cp1252_is_read_and_flagged(ctx):
+    ident = "test-voies-cp1252"
+    path = temp_job(ident, os.path.join(ctx.root, FIXTURES, "cp1252", "voies.shp"))
+    assert not os.path.exists(os.path.join(os.path.dirname(path), "voies.cpg"))
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        status, read, loaded, _, message = last_run(ctx, ident)
+        assert (status, read, loaded) == ("succeeded", "4", "4"), (status, message)
+        assert "no .cpg" in message and "CP1252" in message, message
+        names = [r[0] for r in ctx.sql("SELECT nom FROM %s ORDER BY _rownum"
+                                       % current_table(ctx, ident))]
+        assert names[0] == "Allée des Châtaigniers", names
+        assert names[1] == "Rue de l'Hôtel-Dieu", names
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
+
+
+def test_utf8_shapefile_without_cpg_is_not_flagged(ctx):
+    ident = "test-eclairage-no-cpg"
+    path = temp_job(ident, os.path.join(ctx.root, "etl/jobs/demo/data/eclairage.shp"))
+    os.unlink(os.path.join(os.path.dirname(path), "eclairage.cpg"))
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        status, _, _, _, message = last_run(ctx, ident)
+        assert status == "succeeded" and "CP1252" not in message, message
+        rue = ctx.sql_value("SELECT rue FROM %s WHERE id_point = 'EP-0001'"
+                            % current_table(ctx, ident))
+        assert rue == "Rue de la Cathédrale", rue
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
