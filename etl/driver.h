@@ -68,6 +68,7 @@ struct driver {
 	struct driver_column *columns;   /* owned */
 	size_t n_columns;
 	bool has_geometry;               /* records may carry a geometry */
+	OGRwkbGeometryType geometry_type; /* as declared; wkbUnknown: mixed */
 	OGRSpatialReferenceH srs;        /* geometries' CRS, or NULL (owned) */
 	char description[ODP_ERRBUF_SIZE]; /* what was detected, for the log */
 	char warning[ODP_ERRBUF_SIZE];     /* for the run's message, or "" */

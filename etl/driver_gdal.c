@@ -396,7 +396,8 @@ struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 		gdal_close(&g->base);
 		return NULL;
 	}
-	g->base.has_geometry = OGR_L_GetGeomType(g->layer) != wkbNone;
+	g->base.geometry_type = OGR_L_GetGeomType(g->layer);
+	g->base.has_geometry = g->base.geometry_type != wkbNone;
 	srs = OGR_L_GetSpatialRef(g->layer);
 	if (srs)
 		g->base.srs = OSRClone(srs);

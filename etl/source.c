@@ -24,6 +24,15 @@
 /* An EWKB flag: the geometry type word is followed by an SRID. */
 #define EWKB_SRID_FLAG 0x20000000u
 
+/* Geometry families whose single geometries become multi ones, so that a
+ * layer mixing Polygon and MultiPolygon (every shapefile of parcels) is
+ * published with one geometry type. */
+enum {
+	PROMOTE_POINT = 1 << 0,
+	PROMOTE_LINE = 1 << 1,
+	PROMOTE_POLYGON = 1 << 2
+};
+
 /* Largest single geometry we accept, in WKB bytes. */
 #define GEOMETRY_MAX ((size_t)64 << 20)
 
@@ -40,6 +49,10 @@ struct source {
 	bool has_geometry;
 	int64_t n_features;
 	int64_t n_read;
+	unsigned promote;           /* PROMOTE_* families made multi */
+	int64_t n_repaired;         /* invalid geometries made valid */
+	int64_t n_empty;            /* empty geometries published as null */
+	char notes[ODP_ERRBUF_SIZE];
 	char description[ODP_ERRBUF_SIZE];
 	struct sb arena;            /* the current row's strings */
 	size_t *offsets;            /* per column; SIZE_MAX = NULL */
@@ -270,12 +283,38 @@ static const char *text_value(struct source *src, size_t i,
 	return infer_is_null(src->scratch) ? NULL : src->scratch;
 }
 
+/* The family bit of a geometry type, and whether it is the multi kind. */
+static unsigned geometry_family(OGRwkbGeometryType type, bool *multi)
+{
+	switch (wkbFlatten(type)) {
+	case wkbPoint: *multi = false; return PROMOTE_POINT;
+	case wkbMultiPoint: *multi = true; return PROMOTE_POINT;
+	case wkbLineString: *multi = false; return PROMOTE_LINE;
+	case wkbMultiLineString: *multi = true; return PROMOTE_LINE;
+	case wkbPolygon: *multi = false; return PROMOTE_POLYGON;
+	case wkbMultiPolygon: *multi = true; return PROMOTE_POLYGON;
+	default: *multi = false; return 0;
+	}
+}
+
+/* Without a pass over the data, the declared type decides: a Multi* layer
+ * gets its single geometries promoted. */
+static void promote_from_declared_type(struct source *src)
+{
+	bool multi;
+	unsigned family = geometry_family(src->driver->geometry_type, &multi);
+
+	if (multi)
+		src->promote = family;
+}
+
 enum odp_status source_scan(struct source *src, char *errbuf)
 {
 	unsigned *cand;
 	size_t *n_values, i;
 	bool any_text = false;
 	const char *reject = NULL;
+	unsigned seen_single = 0, seen_multi = 0;
 	int64_t n = 0;
 	int got;
 
@@ -283,6 +322,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 		any_text |= src->cols[i].is_text_field;
 	if (!any_text) {
 		src->n_features = src->driver->ops->count(src->driver);
+		promote_from_declared_type(src);
 		return ODP_OK;
 	}
 	cand = xcalloc(src->n_cols, sizeof *cand);
@@ -291,6 +331,17 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 		cand[i] = src->cols[i].is_text_field ? INFER_ALL : 0;
 
 	while ((got = src->driver->ops->next(src->driver, errbuf)) == 1) {
+		if (src->has_geometry && src->x_col < 0) {
+			OGRGeometryH g = src->driver->ops->take_geometry(src->driver);
+			bool multi;
+			if (g) {
+				unsigned family = geometry_family(
+					OGR_G_GetGeometryType(g), &multi);
+				seen_single |= multi ? 0 : family;
+				seen_multi |= multi ? family : 0;
+				OGR_G_DestroyGeometry(g);
+			}
+		}
 		for (i = 0; i < src->n_cols; i++) {
 			const char *v;
 			if (!cand[i])
@@ -325,6 +376,9 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	free(cand);
 	free(n_values);
 	src->n_features = n;
+	src->promote = seen_single & seen_multi;
+	if (!seen_single && !seen_multi)
+		promote_from_declared_type(src);
 	return ODP_OK;
 }
 
@@ -351,6 +405,29 @@ const char *source_description(const struct source *src)
 const char *source_warning(const struct source *src)
 {
 	return src->driver->warning;
+}
+
+const char *source_notes(struct source *src)
+{
+	static const char *const family_names[] = {"points", "lines",
+						   "polygons"};
+	struct sb sb;
+	int k;
+
+	sb_init(&sb, sizeof src->notes - 1);
+	if (src->n_repaired)
+		sb_printf(&sb, "; %lld invalid geometries repaired",
+			  (long long)src->n_repaired);
+	if (src->n_empty)
+		sb_printf(&sb, "; %lld empty geometries published as null",
+			  (long long)src->n_empty);
+	for (k = 0; k < 3; k++)
+		if (src->promote & (1u << k))
+			sb_printf(&sb, "; single %s promoted to multi %s",
+				  family_names[k], family_names[k]);
+	util_strlcpy(src->notes, sb.buf ? sb.buf : "", sizeof src->notes);
+	sb_free(&sb);
+	return src->notes;
 }
 
 static bool utf8_valid(const char *s)
@@ -444,6 +521,38 @@ static OGRGeometryH point_from_columns(struct source *src, const char **reject)
 	return g;
 }
 
+/* Repairs an invalid geometry (GEOS's MakeValid, the algorithm behind
+ * PostGIS's ST_MakeValid) and promotes single geometries to multi ones
+ * where the source mixes both.  Points are valid by construction and are
+ * not checked, which keeps point layers fast. */
+static bool normalise_geometry(struct source *src, OGRGeometryH *g,
+			       const char **reject)
+{
+	OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(*g));
+	bool multi;
+	unsigned family;
+
+	if (type != wkbPoint && type != wkbMultiPoint && !OGR_G_IsValid(*g)) {
+		OGRGeometryH valid = OGR_G_MakeValid(*g);
+		if (!valid) {
+			*reject = "an invalid geometry that could not be repaired";
+			return false;
+		}
+		OGR_G_DestroyGeometry(*g);
+		*g = valid;
+		src->n_repaired++;
+	}
+	family = geometry_family(OGR_G_GetGeometryType(*g), &multi);
+	if (!multi && (src->promote & family)) {
+		switch (family) {
+		case PROMOTE_POINT: *g = OGR_G_ForceToMultiPoint(*g); break;
+		case PROMOTE_LINE: *g = OGR_G_ForceToMultiLineString(*g); break;
+		default: *g = OGR_G_ForceToMultiPolygon(*g); break;
+		}
+	}
+	return true;
+}
+
 /* Appends g (taken) as hex EWKB in EPSG:4326, or sets *reject. */
 static bool put_geometry(struct source *src, OGRGeometryH g,
 			 const char **reject)
@@ -468,6 +577,8 @@ static bool put_geometry(struct source *src, OGRGeometryH g,
 		*reject = "a geometry that could not be reprojected to EPSG:4326";
 		goto out;
 	}
+	if (!normalise_geometry(src, &g, reject))
+		goto out;
 	size = (size_t)OGR_G_WkbSize(g);
 	if (size < 5 || size > GEOMETRY_MAX) {
 		*reject = "a geometry too large to publish";
@@ -545,6 +656,7 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 				geom_off = SIZE_MAX;
 		} else if (g) {
 			OGR_G_DestroyGeometry(g);
+			src->n_empty++;
 		}
 	}
 	if (sb_failed(&src->arena)) {

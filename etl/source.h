@@ -63,6 +63,10 @@ int64_t source_n_features(const struct source *src);
 const char *source_description(const struct source *src);
 /* What the run should warn about (an encoding guessed, ...), or "". */
 const char *source_warning(const struct source *src);
+/* What normalisation did to the rows read so far, as "; ..." clauses for
+ * the run's message (geometries repaired, emptied, promoted), or "".
+ * Valid until the next call. */
+const char *source_notes(struct source *src);
 
 /* Reads the next row into row, whose pointers stay valid until the next
  * call.  Returns 1 for a row (check row->reject), 0 at the end, or a

@@ -43,3 +43,29 @@ def test_utf8_shapefile_without_cpg_is_not_flagged(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(os.path.dirname(path))
+
+
+def test_geometries_are_repaired_and_made_uniform(ctx):
+    ident = "test-parcelles"
+    path = temp_job(ident, os.path.join(ctx.root, FIXTURES, "geometry", "parcelles.geojson"),
+                    key="parcelle")
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        status, read, loaded, _, message = last_run(ctx, ident)
+        assert (status, read, loaded) == ("succeeded", "5", "5"), (status, message)
+        table = current_table(ctx, ident)
+        rows = dict(ctx.sql("SELECT _id, coalesce(GeometryType(geom), 'NULL') || ' '"
+                            " || coalesce(ST_IsValid(geom)::text, '-') FROM " + table))
+        # Single polygons become multi ones beside the source's MultiPolygon,
+        # the bow-tie is repaired, empty and missing geometries are null.
+        assert rows == {"BK-0001": "MULTIPOLYGON true", "BK-0002": "MULTIPOLYGON true",
+                        "BK-0003": "MULTIPOLYGON true", "BK-0004": "NULL -",
+                        "BK-0005": "NULL -"}, rows
+        area = float(ctx.sql_value("SELECT ST_Area(geom) FROM %s WHERE _id = 'BK-0003'" % table))
+        assert area > 0, area   # the repaired bow-tie keeps its two triangles
+        assert "1 invalid geometries repaired" in message, message
+        assert "1 empty geometries published as null" in message, message
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
