@@ -89,6 +89,18 @@ bool util_parse_double(const char *s, double *out)
 	return true;
 }
 
+void util_format_double(double x, char *buf, size_t size)
+{
+	int precision;
+
+	for (precision = 15; precision < 17; precision++) {
+		snprintf(buf, size, "%.*g", precision, x);
+		if (strtod(buf, NULL) == x)
+			return;
+	}
+	snprintf(buf, size, "%.17g", x);
+}
+
 void util_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t len = strlen(src);

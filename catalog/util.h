@@ -23,6 +23,10 @@ bool util_parse_int64(const char *s, int64_t *out);
 /* Parses the whole of s as a finite double; false if it is not one. */
 bool util_parse_double(const char *s, double *out);
 
+/* Writes x into buf (size >= 32) with the fewest digits that read back as
+ * the same double: 0.1 stays "0.1", not "0.10000000000000001". */
+void util_format_double(double x, char *buf, size_t size);
+
 /* Copies src into dst (size bytes), always NUL-terminated, truncating. */
 void util_strlcpy(char *dst, const char *src, size_t size);
 

@@ -306,7 +306,11 @@ static const char *gdal_value(struct driver *d, size_t i, const char **reject)
 		x = OGR_F_GetFieldAsDouble(f, field);
 		if (!isfinite(x))
 			return NULL;
-		sb_printf(&g->value, "%.17g", x);
+		{
+			char num[32];
+			util_format_double(x, num, sizeof num);
+			sb_puts(&g->value, num);
+		}
 		break;
 	case COL_DATE:
 	case COL_TIMESTAMP:

@@ -201,7 +201,7 @@ bool infer_convert(const char *v, unsigned type, char out[INFER_VALUE_MAX + 1])
 	case INFER_REAL:
 		if (!infer_parse_decimal(v, &x))
 			return false;
-		snprintf(out, INFER_VALUE_MAX + 1, "%.17g", x);
+		util_format_double(x, out, INFER_VALUE_MAX + 1);
 		return true;
 	case INFER_DATE:
 		if (!parse_date(v, &y, &m, &d))

@@ -41,3 +41,32 @@ def test_validate_accepts_the_demo_jobs(ctx):
     p = ctx.etl("validate", *files)
     assert p.returncode == 0, p.stderr
     assert p.stdout.count(": ok") == len(files), p.stdout
+
+
+def test_dry_run_shows_detected_schema_and_writes_nothing(ctx):
+    runs_before = ctx.sql_value("SELECT count(*) FROM job_runs")
+    # No database is needed: point it nowhere to prove nothing is written.
+    p = ctx.etl("run", "--dry-run", "etl/jobs/demo/equipements-publics.json",
+                env={"ODP_DATABASE_URL": "host=/nonexistent port=1 dbname=x"})
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert "driver CSV" in out and "CRS EPSG:4326" in out, out
+    assert "records:   12" in out, out
+    assert 'surface_m2' in out and 'from "Surface (m²)" (inferred from text)' in out, out
+    assert "date_d_ouverture             date" in out, out
+    assert "record 1: id=EQ-001" in out and "latitude = 46.58223" in out, out
+    assert "nothing was written" in out, out
+    assert ctx.sql_value("SELECT count(*) FROM job_runs") == runs_before
+
+
+def test_dry_run_of_a_missing_source_fails_with_the_reason(ctx):
+    from test_etl import temp_job
+    import shutil
+    path = temp_job("test-dry-missing", "/nonexistent/parkings.geojson")
+    try:
+        p = ctx.etl("run", "--dry-run", path)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert 'could not open source "' in p.stdout and "parkings.geojson" in p.stdout, p.stdout
+        assert "No such file" in p.stdout, p.stdout
+    finally:
+        shutil.rmtree(os.path.dirname(path))
