@@ -129,6 +129,34 @@ static const struct field source_fields[] = {
 	END_OF_FIELDS,
 };
 
+static const struct field transform_fields[] = {
+	{"drop", F_STRING_ARRAY, false, "an array of source column names",
+	 offsetof(struct job_transform, drop),
+	 offsetof(struct job_transform, n_drop), NULL},
+	{"personal", F_HEADERS, false,
+	 "an object: source column -> \"hash\" or \"drop\"",
+	 offsetof(struct job_transform, personal),
+	 offsetof(struct job_transform, n_personal), NULL},
+	{"cast", F_HEADERS, false,
+	 "an object: source column -> integer, real, text, date, timestamp "
+	 "or boolean",
+	 offsetof(struct job_transform, cast),
+	 offsetof(struct job_transform, n_cast), NULL},
+	{"rename", F_HEADERS, false,
+	 "an object: source column -> published name",
+	 offsetof(struct job_transform, rename),
+	 offsetof(struct job_transform, n_rename), NULL},
+	{"filter", F_STRING, false,
+	 "an expression keeping the rows where it is true, e.g. "
+	 "\"commune = 'Poitiers'\"",
+	 offsetof(struct job_transform, filter), 0, NULL},
+	{"derive", F_HEADERS, false,
+	 "an object: new column -> expression",
+	 offsetof(struct job_transform, derive),
+	 offsetof(struct job_transform, n_derive), NULL},
+	END_OF_FIELDS,
+};
+
 static const struct field job_fields[] = {
 	{"identifier", F_STRING, true,
 	 "a string of lowercase letters, digits and dashes, e.g. "
@@ -156,8 +184,19 @@ static const struct field job_fields[] = {
 	{"key", F_STRING, false,
 	 "a string, the source column that identifies a record",
 	 offsetof(struct job, key), 0, NULL},
+	{"transform", F_OBJECT, false,
+	 "an object with drop, personal, cast, rename, filter, derive",
+	 offsetof(struct job, transform), 0, transform_fields},
 	{"source", F_OBJECT, true, "an object describing where the data are",
 	 offsetof(struct job, source), 0, source_fields},
+	{"schema_policy", F_STRING, false,
+	 "\"accept\" (publish changed columns and report them) or \"fail\" "
+	 "(refuse any change of the columns)",
+	 offsetof(struct job, schema_policy), 0, NULL},
+	{"keep_versions", F_INTEGER, false,
+	 "an integer from 1 to 100, the versions kept queryable (the "
+	 "published one included)",
+	 offsetof(struct job, keep_versions), 0, NULL},
 	END_OF_FIELDS,
 };
 
@@ -554,6 +593,47 @@ static void check_source(const struct job_source *src,
 			    (long long)src->request_retries);
 }
 
+/* Transform values that can be checked without the source: the
+ * column names are checked when the source is opened. */
+static void check_transform(const struct job_transform *t,
+			    struct job_problems *problems)
+{
+	static const char *const types[] = {"integer", "real", "text", "date",
+					    "timestamp", "boolean"};
+	char path[300];
+	size_t i, k;
+
+	for (i = 0; i < t->n_personal; i++) {
+		if (strcmp(t->personal[i].value, "hash") != 0 &&
+		    strcmp(t->personal[i].value, "drop") != 0) {
+			snprintf(path, sizeof path, "$.transform.personal.%s",
+				 t->personal[i].name);
+			add_problem(problems, path, "unknown treatment \"%s\"; "
+				    "expected \"hash\" or \"drop\"",
+				    t->personal[i].value);
+		}
+	}
+	for (i = 0; i < t->n_cast; i++) {
+		for (k = 0; k < sizeof types / sizeof types[0]; k++)
+			if (strcmp(t->cast[i].value, types[k]) == 0)
+				break;
+		if (k == sizeof types / sizeof types[0]) {
+			snprintf(path, sizeof path, "$.transform.cast.%s",
+				 t->cast[i].name);
+			add_problem(problems, path, "unknown type \"%s\"; "
+				    "expected one of: integer, real, text, date, "
+				    "timestamp, boolean", t->cast[i].value);
+		}
+	}
+	for (i = 0; i < t->n_rename; i++) {
+		if (!*t->rename[i].value) {
+			snprintf(path, sizeof path, "$.transform.rename.%s",
+				 t->rename[i].name);
+			add_problem(problems, path, "empty name");
+		}
+	}
+}
+
 /* Checks values that have the right JSON type but may still be wrong. */
 static void check_values(struct job *job, struct job_problems *problems)
 {
@@ -586,6 +666,18 @@ static void check_values(struct job *job, struct job_problems *problems)
 			    "lowercase letters, digits and dashes",
 			    job->publisher.identifier);
 	check_source(&job->source, problems);
+	check_transform(&job->transform, problems);
+	if (job->schema_policy && strcmp(job->schema_policy, "accept") != 0 &&
+	    strcmp(job->schema_policy, "fail") != 0)
+		add_problem(problems, "$.schema_policy",
+			    "unknown schema policy \"%s\"; expected one of: "
+			    "accept, fail", job->schema_policy);
+	if (job->keep_versions < JOB_KEEP_VERSIONS_MIN ||
+	    job->keep_versions > JOB_KEEP_VERSIONS_MAX)
+		add_problem(problems, "$.keep_versions",
+			    "%lld is out of range; expected %d to %d",
+			    (long long)job->keep_versions,
+			    JOB_KEEP_VERSIONS_MIN, JOB_KEEP_VERSIONS_MAX);
 	if (!job->source.x_column != !job->source.y_column)
 		add_problem(problems, job->source.x_column ? "$.source.y"
 							   : "$.source.x",
@@ -657,6 +749,7 @@ struct job *job_load(const char *path, struct job_problems *problems)
 
 	job = xcalloc(1, sizeof *job);
 	job->source.request_retries = -1;
+	job->keep_versions = JOB_KEEP_VERSIONS_DEFAULT;
 	job->file = xstrdup(path);
 	job->definition = root;
 	size_t before = problems->n;
@@ -681,6 +774,17 @@ static void free_strings(char **items, size_t n)
 	free(items);
 }
 
+static void free_pairs(struct job_header *pairs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(pairs[i].name);
+		free(pairs[i].value);
+	}
+	free(pairs);
+}
+
 void job_free(struct job *job)
 {
 	if (!job)
@@ -699,6 +803,7 @@ void job_free(struct job *job)
 	free(job->frequency);
 	free(job->schedule);
 	free(job->key);
+	free(job->schema_policy);
 	free(job->source.kind);
 	free(job->source.path);
 	free(job->source.resolved_path);
@@ -718,11 +823,13 @@ void job_free(struct job *job)
 	free(job->source.paging.next);
 	free(job->source.paging.param);
 	free(job->source.paging.size_param);
-	for (size_t i = 0; i < job->source.n_headers; i++) {
-		free(job->source.headers[i].name);
-		free(job->source.headers[i].value);
-	}
-	free(job->source.headers);
+	free_pairs(job->source.headers, job->source.n_headers);
+	free_strings(job->transform.drop, job->transform.n_drop);
+	free_pairs(job->transform.personal, job->transform.n_personal);
+	free_pairs(job->transform.cast, job->transform.n_cast);
+	free_pairs(job->transform.rename, job->transform.n_rename);
+	free(job->transform.filter);
+	free_pairs(job->transform.derive, job->transform.n_derive);
 	json_decref(job->definition);
 	free(job);
 }

@@ -76,9 +76,32 @@ struct job_source {
 	int64_t request_retries;  /* -1: JOB_REQUEST_RETRIES_DEFAULT */
 };
 
+/* Versions of a dataset kept queryable, the published one included. */
+#define JOB_KEEP_VERSIONS_DEFAULT 5
+#define JOB_KEEP_VERSIONS_MIN 1
+#define JOB_KEEP_VERSIONS_MAX 100
+
 #define JOB_MAX_PAGES_DEFAULT 10000
 #define JOB_REQUEST_TIMEOUT_DEFAULT 60
 #define JOB_REQUEST_RETRIES_DEFAULT 3
+
+/* Declared transforms, applied in this order to every record: columns
+ * dropped, personal data hashed or dropped, types cast, columns renamed,
+ * rows filtered, columns derived.  Maps are name/value pairs (struct
+ * job_header serves for every map of a job file). */
+struct job_transform {
+	char **drop;              /* source column names */
+	size_t n_drop;
+	struct job_header *personal;  /* source name -> "hash" or "drop" */
+	size_t n_personal;
+	struct job_header *cast;  /* source name -> column type */
+	size_t n_cast;
+	struct job_header *rename;    /* source name -> published name */
+	size_t n_rename;
+	char *filter;             /* expression over published names */
+	struct job_header *derive;    /* new column -> expression */
+	size_t n_derive;
+};
 
 struct job {
 	char *file;          /* path of the job file */
@@ -94,7 +117,10 @@ struct job {
 	char *frequency;     /* a vocab_frequencies code, may be NULL */
 	char *schedule;      /* cron syntax, may be NULL */
 	char *key;           /* natural key column (source name), may be NULL */
+	char *schema_policy; /* "accept" or "fail"; NULL means "accept" */
+	int64_t keep_versions; /* JOB_KEEP_VERSIONS_MIN..MAX, default 5 */
 	struct job_source source;
+	struct job_transform transform;
 	json_t *definition;  /* the file's JSON, owned */
 };
 

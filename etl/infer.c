@@ -142,6 +142,69 @@ static bool parse_date(const char *v, int *y, int *m, int *d)
 	return false;
 }
 
+/* "yyyy-mm-ddThh:mm[:ss[.fff]][Z|+hh:mm|+hhmm]" (a space for the T too)
+ * or "dd/mm/yyyy hh:mm[:ss]"; writes the ISO form into out.  A value
+ * without a zone is local time, which the loading session's TimeZone
+ * gives. */
+static bool parse_timestamp(const char *v, char out[INFER_VALUE_MAX + 1])
+{
+	char date[11], iso[11];
+	int y, m, d, h, mi, s = 0, frac_len = 0;
+	const char *p, *frac = NULL;
+	char zone[24] = "";
+
+	if (strlen(v) < 16 || strlen(v) > 40)
+		return false;
+	memcpy(date, v, 10);
+	date[10] = '\0';
+	if (!parse_date(date, &y, &m, &d))
+		return false;
+	if (v[10] != 'T' && v[10] != ' ')
+		return false;
+	p = v + 11;
+	if (!read_fixed(p, 2, &h) || p[2] != ':' || !read_fixed(p + 3, 2, &mi))
+		return false;
+	p += 5;
+	if (*p == ':') {
+		if (!read_fixed(p + 1, 2, &s))
+			return false;
+		p += 3;
+		if (*p == '.' || *p == ',') {
+			frac = ++p;
+			while (isdigit((unsigned char)*p) && frac_len < 9)
+				p++, frac_len++;
+			if (frac_len == 0)
+				return false;
+		}
+	}
+	if (h > 23 || mi > 59 || s > 60)
+		return false;
+	if (*p == 'Z') {
+		util_strlcpy(zone, "Z", sizeof zone);
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		char sign = *p;
+		int zh, zm;
+		if (!read_fixed(p + 1, 2, &zh))
+			return false;
+		if (p[3] == ':' && read_fixed(p + 4, 2, &zm))
+			p += 6;
+		else if (read_fixed(p + 3, 2, &zm))
+			p += 5;
+		else
+			return false;
+		if (zh > 14 || zm > 59)
+			return false;
+		snprintf(zone, sizeof zone, "%c%02d:%02d", sign, zh, zm);
+	}
+	if (*p != '\0')
+		return false;
+	snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
+	snprintf(out, INFER_VALUE_MAX + 1, "%sT%02d:%02d:%02d%s%.*s%s", iso, h,
+		 mi, s, frac ? "." : "", frac_len, frac ? frac : "", zone);
+	return true;
+}
+
 static int parse_boolean(const char *v)
 {
 	if (strcasecmp(v, "oui") == 0 || strcasecmp(v, "true") == 0 ||
@@ -158,6 +221,7 @@ unsigned infer_candidates(const char *v, unsigned candidates)
 	unsigned out = 0;
 	double x;
 	int y, m, d;
+	char ts[INFER_VALUE_MAX + 1];
 
 	if (strlen(v) > INFER_VALUE_MAX)
 		return 0;
@@ -169,6 +233,8 @@ unsigned infer_candidates(const char *v, unsigned candidates)
 		out |= INFER_DATE;
 	if ((candidates & INFER_BOOLEAN) && parse_boolean(v) >= 0)
 		out |= INFER_BOOLEAN;
+	if ((candidates & INFER_TIMESTAMP) && parse_timestamp(v, ts))
+		out |= INFER_TIMESTAMP;
 	return out;
 }
 
@@ -182,6 +248,8 @@ unsigned infer_pick(unsigned candidates, size_t n_values)
 		return INFER_REAL;
 	if (candidates & INFER_DATE)
 		return INFER_DATE;
+	if (candidates & INFER_TIMESTAMP)
+		return INFER_TIMESTAMP;
 	if (candidates & INFER_BOOLEAN)
 		return INFER_BOOLEAN;
 	return 0;
@@ -208,6 +276,8 @@ bool infer_convert(const char *v, unsigned type, char out[INFER_VALUE_MAX + 1])
 			return false;
 		snprintf(out, INFER_VALUE_MAX + 1, "%04d-%02d-%02d", y, m, d);
 		return true;
+	case INFER_TIMESTAMP:
+		return parse_timestamp(v, out);
 	case INFER_BOOLEAN:
 		b = parse_boolean(v);
 		if (b < 0)

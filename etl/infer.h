@@ -4,7 +4,8 @@
  * CSV files and spreadsheets give every column as text.  A column becomes
  * integer, real, date or boolean only when every non-null value reads as
  * one, in the forms a French source writes them: "12,5" for 12.5,
- * "25/12/2024" for a date, "oui"/"non".  Values with leading zeros ("01234",
+ * "25/12/2024" for a date, "25/12/2024 08:30" or ISO 8601 with or without
+ * a zone for a timestamp, "oui"/"non".  Values with leading zeros ("01234",
  * a postcode) stay text, since the zeros are part of the value.
  */
 #ifndef ODP_INFER_H
@@ -18,7 +19,9 @@ enum infer_type {
 	INFER_REAL = 1 << 1,
 	INFER_DATE = 1 << 2,
 	INFER_BOOLEAN = 1 << 3,
-	INFER_ALL = INFER_INTEGER | INFER_REAL | INFER_DATE | INFER_BOOLEAN
+	INFER_TIMESTAMP = 1 << 4,
+	INFER_ALL = INFER_INTEGER | INFER_REAL | INFER_DATE | INFER_BOOLEAN |
+		    INFER_TIMESTAMP
 };
 
 /* Longest value, in bytes, that can be anything but text. */
@@ -33,7 +36,8 @@ bool infer_is_null(const char *value);
 unsigned infer_candidates(const char *value, unsigned candidates);
 
 /* Picks the column type from the candidates left after every value:
- * INFER_INTEGER, INFER_REAL, INFER_DATE, INFER_BOOLEAN, or 0 for text.
+ * INFER_INTEGER, INFER_REAL, INFER_DATE, INFER_TIMESTAMP, INFER_BOOLEAN,
+ * or 0 for text.
  * A column with no value at all stays text. */
 unsigned infer_pick(unsigned candidates, size_t n_values);
 

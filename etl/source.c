@@ -370,6 +370,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 		case INFER_REAL: c->type = COL_REAL; break;
 		case INFER_DATE: c->type = COL_DATE; break;
 		case INFER_BOOLEAN: c->type = COL_BOOLEAN; break;
+		case INFER_TIMESTAMP: c->type = COL_TIMESTAMP; break;
 		default: c->type = COL_TEXT; break;
 		}
 	}
@@ -462,6 +463,7 @@ static unsigned infer_type_of(enum column_type type)
 	case COL_REAL: return INFER_REAL;
 	case COL_DATE: return INFER_DATE;
 	case COL_BOOLEAN: return INFER_BOOLEAN;
+	case COL_TIMESTAMP: return INFER_TIMESTAMP;
 	default: return 0;
 	}
 }

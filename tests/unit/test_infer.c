@@ -84,3 +84,22 @@ void test_infer_trim(void)
 	const char *t = infer_trim("  Poitiers \t", &len);
 	CHECK(len == 8 && strncmp(t, "Poitiers", len) == 0);
 }
+
+void test_infer_timestamps_with_and_without_zone(void)
+{
+	const char *ts[] = {"2024-12-25T08:30:00+01:00", "25/12/2024 08:30",
+			    "2024-12-25 08:30:15.250Z", "2024-12-25T08:30:00-0330"};
+	const char *bad[] = {"2024-12-25T25:00"};
+	char out[INFER_VALUE_MAX + 1];
+
+	CHECK(type_of(ts, 4) == INFER_TIMESTAMP);
+	CHECK(type_of(bad, 1) == 0);
+	CHECK(infer_convert("25/12/2024 08:30", INFER_TIMESTAMP, out));
+	CHECK_STR(out, "2024-12-25T08:30:00");
+	CHECK(infer_convert("2024-12-25 08:30:15.250Z", INFER_TIMESTAMP, out));
+	CHECK_STR(out, "2024-12-25T08:30:15.250Z");
+	CHECK(infer_convert("2024-12-25T08:30:00-0330", INFER_TIMESTAMP, out));
+	CHECK_STR(out, "2024-12-25T08:30:00-03:30");
+	/* A date alone stays a date. */
+	CHECK(!infer_convert("2024-12-25", INFER_TIMESTAMP, out));
+}
