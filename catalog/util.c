@@ -101,6 +101,31 @@ void util_format_double(double x, char *buf, size_t size)
 	snprintf(buf, size, "%.17g", x);
 }
 
+bool util_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		} else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2) {
+			n = 1;
+		} else if ((*p & 0xF0) == 0xE0) {
+			n = 2;
+		} else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4) {
+			n = 3;
+		} else {
+			return false;
+		}
+		for (p++; n > 0; n--, p++)
+			if ((*p & 0xC0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
 void util_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t len = strlen(src);

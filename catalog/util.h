@@ -27,6 +27,9 @@ bool util_parse_double(const char *s, double *out);
  * the same double: 0.1 stays "0.1", not "0.10000000000000001". */
 void util_format_double(double x, char *buf, size_t size);
 
+/* True when the NUL-terminated s is well-formed UTF-8. */
+bool util_utf8_valid(const char *s);
+
 /* Copies src into dst (size bytes), always NUL-terminated, truncating. */
 void util_strlcpy(char *dst, const char *src, size_t size);
 

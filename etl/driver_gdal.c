@@ -49,31 +49,6 @@ static bool is_local_path(const char *path)
 	return strncmp(path, "/vsi", 4) != 0 && strchr(path, ':') == NULL;
 }
 
-static bool utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		int n;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		} else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2) {
-			n = 1;
-		} else if ((*p & 0xF0) == 0xE0) {
-			n = 2;
-		} else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4) {
-			n = 3;
-		} else {
-			return false;
-		}
-		for (p++; n > 0; n--, p++)
-			if ((*p & 0xC0) != 0x80)
-				return false;
-	}
-	return true;
-}
-
 /* True when path ends with a shapefile's ".shp" and has no ".cpg" beside
  * it: then nothing says how its text is encoded. */
 static bool shapefile_without_cpg(const char *path)
@@ -109,7 +84,7 @@ static bool layer_has_non_utf8_text(OGRLayerH layer)
 			if (OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, i)) ==
 				    OFTString &&
 			    OGR_F_IsFieldSetAndNotNull(f, i))
-				bad = !utf8_valid(OGR_F_GetFieldAsString(f, i));
+				bad = !util_utf8_valid(OGR_F_GetFieldAsString(f, i));
 		OGR_F_Destroy(f);
 	}
 	OGR_L_ResetReading(layer);

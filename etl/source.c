@@ -14,6 +14,8 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +46,11 @@ struct source {
 	OGRCoordinateTransformationH ct;   /* NULL: already EPSG:4326 */
 	struct source_column *cols;
 	size_t n_cols;
-	int key_col;                /* index of the key column, or -1 */
-	int x_col, y_col;           /* indexes of x/y, or -1 */
+	int key_col;                /* driver column of the key, or -1 */
+	int x_col, y_col;           /* driver columns of x/y, or -1 */
+	bool hash_key;              /* the key is personal: ids are hashed */
+	const char *pseudonym_key;  /* HMAC key of transform.personal */
+	int64_t n_filtered;         /* rows the job's filter left out */
 	bool has_geometry;
 	int64_t n_features;
 	int64_t n_read;
@@ -135,30 +140,86 @@ static int find_column(const struct driver *d, const char *name)
 	return -1;
 }
 
+/* The value of a job's map for source column name, or NULL. */
+static const char *pair_value(const struct job_header *pairs, size_t n,
+			      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(pairs[i].name, name) == 0)
+			return pairs[i].value;
+	return NULL;
+}
+
+static bool in_list(char *const *items, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(items[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool parse_type(const char *name, enum column_type *type)
+{
+	static const char *const names[] = {"integer", "real", "text",
+					    "date", "timestamp", "boolean"};
+	int k;
+
+	for (k = 0; k < 6; k++) {
+		if (strcmp(names[k], name) == 0) {
+			*type = (enum column_type)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Every column a transform names must be in the source: a typo would
+ * otherwise publish personal data the job meant to drop. */
+static bool check_transform_columns(const struct source *src, char *errbuf)
+{
+	const struct job_transform *t = &src->job->transform;
+	const char *unknown = NULL, *where = NULL;
+	size_t i;
+
+	for (i = 0; !unknown && i < t->n_drop; i++)
+		if (find_column(src->driver, t->drop[i]) < 0)
+			unknown = t->drop[i], where = "drop";
+	for (i = 0; !unknown && i < t->n_personal; i++)
+		if (find_column(src->driver, t->personal[i].name) < 0)
+			unknown = t->personal[i].name, where = "personal";
+	for (i = 0; !unknown && i < t->n_cast; i++)
+		if (find_column(src->driver, t->cast[i].name) < 0)
+			unknown = t->cast[i].name, where = "cast";
+	for (i = 0; !unknown && i < t->n_rename; i++)
+		if (find_column(src->driver, t->rename[i].name) < 0)
+			unknown = t->rename[i].name, where = "rename";
+	if (!unknown)
+		return true;
+
+	struct sb names;
+	sb_init(&names, 2048);
+	for (i = 0; i < src->driver->n_columns; i++)
+		sb_printf(&names, "%s\"%s\"", i ? ", " : "",
+			  src->driver->columns[i].source_name);
+	util_seterr(errbuf, "transform.%s names column \"%s\", which is not "
+		    "in source \"%s\"; its columns are: %s", where, unknown,
+		    source_name(src->job), names.buf ? names.buf : "(none)");
+	sb_free(&names);
+	return false;
+}
+
 static bool read_columns(struct source *src, char *errbuf)
 {
 	const struct driver *d = src->driver;
 	const struct job *job = src->job;
+	const struct job_transform *t = &job->transform;
 	const char **names;
 	char(*normalised)[NAMES_MAX + 1];
-	size_t i, n = d->n_columns;
-
-	src->cols = xcalloc(n, sizeof *src->cols);
-	names = xcalloc(n, sizeof *names);
-	normalised = xcalloc(n, sizeof *normalised);
-	for (i = 0; i < n; i++) {
-		src->cols[i].source_name = d->columns[i].source_name;
-		src->cols[i].label = d->columns[i].label;
-		src->cols[i].type = d->columns[i].type;
-		src->cols[i].is_text_field = d->columns[i].infer;
-		names[i] = d->columns[i].source_name;
-	}
-	src->n_cols = n;
-	names_normalise_all(names, n, normalised);
-	for (i = 0; i < n; i++)
-		util_strlcpy(src->cols[i].name, normalised[i], NAMES_MAX + 1);
-	free(names);
-	free(normalised);
+	size_t i, n = 0;
 
 	src->key_col = find_column(d, job->key);
 	src->x_col = find_column(d, job->source.x_column);
@@ -175,6 +236,58 @@ static bool read_columns(struct source *src, char *errbuf)
 			    source_name(job));
 		return false;
 	}
+	if (!check_transform_columns(src, errbuf))
+		return false;
+
+	src->cols = xcalloc(d->n_columns, sizeof *src->cols);
+	names = xcalloc(d->n_columns, sizeof *names);
+	normalised = xcalloc(d->n_columns, sizeof *normalised);
+	for (i = 0; i < d->n_columns; i++) {
+		const char *sname = d->columns[i].source_name;
+		const char *personal = pair_value(t->personal, t->n_personal, sname);
+		const char *cast = pair_value(t->cast, t->n_cast, sname);
+		const char *rename = pair_value(t->rename, t->n_rename, sname);
+		struct source_column *c = &src->cols[n];
+
+		if (in_list(t->drop, t->n_drop, sname) ||
+		    (personal && strcmp(personal, "drop") == 0))
+			continue;
+		c->source_name = d->columns[i].source_name;
+		c->label = d->columns[i].label;
+		c->type = d->columns[i].type;
+		c->is_text_field = d->columns[i].infer;
+		c->field = i;
+		if (personal) {
+			c->hash = true;
+			c->type = COL_TEXT;
+		} else if (cast && parse_type(cast, &c->type)) {
+			c->cast = true;
+		}
+		names[n] = rename ? rename : sname;
+		n++;
+	}
+	src->n_cols = n;
+	names_normalise_all(names, n, normalised);
+	for (i = 0; i < n; i++)
+		util_strlcpy(src->cols[i].name, normalised[i], NAMES_MAX + 1);
+	free(names);
+	free(normalised);
+
+	if (t->n_personal) {
+		const char *key = getenv("ODP_PSEUDONYM_KEY");
+		if (!key || strlen(key) < 16) {
+			util_seterr(errbuf, "transform.personal hashes columns "
+				    "but ODP_PSEUDONYM_KEY is %s; set it to a "
+				    "secret of at least 16 characters (the same "
+				    "key gives the same pseudonyms at every run)",
+				    key ? "shorter than 16 characters" : "not set");
+			return false;
+		}
+		src->pseudonym_key = key;
+	}
+	if (src->key_col >= 0 &&
+	    pair_value(t->personal, t->n_personal, job->key))
+		src->hash_key = true;
 	return true;
 }
 
@@ -266,15 +379,15 @@ struct source *source_open(const struct job *job, char *errbuf)
 	return src;
 }
 
-/* The current record's text for column i, trimmed, or NULL when it stands
- * for "no value".  Valid until the next call. */
-static const char *text_value(struct source *src, size_t i,
+/* The current record's text for driver column field, trimmed, or NULL
+ * when it stands for "no value".  Valid until the next call. */
+static const char *text_value(struct source *src, size_t field,
 			      const char **reject)
 {
 	const char *raw, *t;
 	size_t len;
 
-	raw = src->driver->ops->value(src->driver, i, reject);
+	raw = src->driver->ops->value(src->driver, field, reject);
 	if (!raw)
 		return NULL;
 	t = infer_trim(raw, &len);
@@ -308,6 +421,12 @@ static void promote_from_declared_type(struct source *src)
 		src->promote = family;
 }
 
+/* Text in the source whose type nobody declared. */
+static bool needs_inference(const struct source_column *c)
+{
+	return c->is_text_field && !c->cast && !c->hash;
+}
+
 enum odp_status source_scan(struct source *src, char *errbuf)
 {
 	unsigned *cand;
@@ -319,7 +438,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	int got;
 
 	for (i = 0; i < src->n_cols; i++)
-		any_text |= src->cols[i].is_text_field;
+		any_text |= needs_inference(&src->cols[i]);
 	if (!any_text) {
 		src->n_features = src->driver->ops->count(src->driver);
 		promote_from_declared_type(src);
@@ -328,7 +447,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	cand = xcalloc(src->n_cols, sizeof *cand);
 	n_values = xcalloc(src->n_cols, sizeof *n_values);
 	for (i = 0; i < src->n_cols; i++)
-		cand[i] = src->cols[i].is_text_field ? INFER_ALL : 0;
+		cand[i] = needs_inference(&src->cols[i]) ? INFER_ALL : 0;
 
 	while ((got = src->driver->ops->next(src->driver, errbuf)) == 1) {
 		if (src->has_geometry && src->x_col < 0) {
@@ -346,7 +465,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 			const char *v;
 			if (!cand[i])
 				continue;
-			v = text_value(src, i, &reject);
+			v = text_value(src, src->cols[i].field, &reject);
 			if (!v)
 				continue;
 			n_values[i]++;
@@ -363,7 +482,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	}
 	for (i = 0; i < src->n_cols; i++) {
 		struct source_column *c = &src->cols[i];
-		if (!c->is_text_field)
+		if (!needs_inference(c))
 			continue;
 		switch (infer_pick(cand[i], n_values[i])) {
 		case INFER_INTEGER: c->type = COL_INTEGER; break;
@@ -431,31 +550,6 @@ const char *source_notes(struct source *src)
 	return src->notes;
 }
 
-static bool utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		int n;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		} else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2) {
-			n = 1;
-		} else if ((*p & 0xF0) == 0xE0) {
-			n = 2;
-		} else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4) {
-			n = 3;
-		} else {
-			return false;
-		}
-		for (p++; n > 0; n--, p++)
-			if ((*p & 0xC0) != 0x80)
-				return false;
-	}
-	return true;
-}
-
 static unsigned infer_type_of(enum column_type type)
 {
 	switch (type) {
@@ -468,6 +562,33 @@ static unsigned infer_type_of(enum column_type type)
 	}
 }
 
+/* Appends the hex HMAC-SHA256 of value under the job's pseudonym key: the
+ * same person gets the same pseudonym at every run, and nobody without
+ * the key can go back from it. */
+static void put_pseudonym(struct source *src, const char *value)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, k;
+
+	HMAC(EVP_sha256(), src->pseudonym_key, (int)strlen(src->pseudonym_key),
+	     (const unsigned char *)value, strlen(value), mac, &len);
+	for (k = 0; k < len; k++) {
+		char pair[2] = {hex[mac[k] >> 4], hex[mac[k] & 15]};
+		sb_append(&src->arena, pair, 2);
+	}
+}
+
+/* The raw value of driver column field: trimmed text with nulls folded
+ * for text fields, the driver's typed rendering otherwise. */
+static const char *raw_value(struct source *src, size_t field, bool is_text,
+			     const char **reject)
+{
+	if (is_text)
+		return text_value(src, field, reject);
+	return src->driver->ops->value(src->driver, field, reject);
+}
+
 /* Appends column i's value for PostgreSQL and returns true, or returns
  * false for NULL (with *reject set when the row must be rejected). */
 static bool put_value(struct source *src, size_t i, const char **reject)
@@ -476,17 +597,18 @@ static bool put_value(struct source *src, size_t i, const char **reject)
 	char conv[INFER_VALUE_MAX + 1];
 	const char *v;
 
-	if (!c->is_text_field) {
-		v = src->driver->ops->value(src->driver, i, reject);
-		if (!v)
-			return false;
+	v = raw_value(src, c->field, c->is_text_field, reject);
+	if (!v)
+		return false;
+	if (c->hash) {
+		put_pseudonym(src, v);
+		return true;
+	}
+	if (!c->is_text_field && !c->cast) {
 		sb_puts(&src->arena, v);
 		return true;
 	}
-	v = text_value(src, i, reject);
-	if (!v)
-		return false;
-	if (!utf8_valid(v)) {
+	if (!util_utf8_valid(v)) {
 		*reject = "text that is not valid UTF-8";
 		return false;
 	}
@@ -494,11 +616,46 @@ static bool put_value(struct source *src, size_t i, const char **reject)
 		sb_puts(&src->arena, v);
 		return true;
 	}
+	/* A typed value cast to its own type needs no conversion. */
+	if (!c->is_text_field &&
+	    src->driver->columns[c->field].type == c->type) {
+		sb_puts(&src->arena, v);
+		return true;
+	}
 	if (!infer_convert(v, infer_type_of(c->type), conv)) {
-		*reject = "a value that does not fit its column type";
+		*reject = c->cast ? "a value that cannot be cast to the type "
+				    "the job declares"
+				  : "a value that does not fit its column type";
 		return false;
 	}
 	sb_puts(&src->arena, conv);
+	return true;
+}
+
+/* Appends the record's stable id: the key's value (pseudonymised when the
+ * key is personal data), else the source's own record id or rank. */
+static bool put_id(struct source *src, const char **reject)
+{
+	const char *v;
+	int64_t id;
+
+	if (src->key_col < 0) {
+		id = src->driver->ops->record_id(src->driver);
+		sb_printf(&src->arena, "%lld",
+			  (long long)(id >= 0 ? id : src->n_read));
+		return true;
+	}
+	v = raw_value(src, (size_t)src->key_col,
+		      src->driver->columns[src->key_col].infer, reject);
+	if (!v) {
+		if (!*reject)
+			*reject = "an empty key";
+		return false;
+	}
+	if (src->hash_key)
+		put_pseudonym(src, v);
+	else
+		sb_puts(&src->arena, v);
 	return true;
 }
 
@@ -614,7 +771,7 @@ out:
 
 int source_next(struct source *src, struct source_row *row, char *errbuf)
 {
-	size_t i, id_off = SIZE_MAX, geom_off = SIZE_MAX;
+	size_t i, id_off, geom_off = SIZE_MAX;
 	const char *reject = NULL;
 	int got;
 
@@ -631,21 +788,12 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 		} else {
 			src->offsets[i] = SIZE_MAX;
 		}
-		if ((int)i == src->key_col)
-			id_off = src->offsets[i];
 	}
-	if (!reject && src->key_col >= 0 && id_off == SIZE_MAX)
-		reject = "an empty key";
-	if (!reject && src->key_col < 0) {
-		/* Without a declared key, the source's own record id (a
-		 * GeoPackage's primary key, a shapefile's record number), or
-		 * the record's rank. */
-		int64_t id = src->driver->ops->record_id(src->driver);
-		id_off = src->arena.len;
-		sb_printf(&src->arena, "%lld",
-			  (long long)(id >= 0 ? id : src->n_read));
+	id_off = src->arena.len;
+	if (!reject && put_id(src, &reject))
 		sb_putc(&src->arena, '\0');
-	}
+	else
+		id_off = SIZE_MAX;
 	if (!reject && src->has_geometry) {
 		OGRGeometryH g = src->x_col >= 0
 					 ? point_from_columns(src, &reject)
@@ -674,6 +822,7 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 	row->id = id_off == SIZE_MAX ? "" : src->arena.buf + id_off;
 	row->geometry = geom_off == SIZE_MAX ? NULL : src->arena.buf + geom_off;
 	row->reject = reject;
+	row->filtered = false;
 	return 1;
 }
 

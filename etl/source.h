@@ -27,10 +27,13 @@ const char *source_sql_type(enum column_type type);
 
 struct source_column {
 	char name[NAMES_MAX + 1];  /* normalised, the SQL column */
-	char *source_name;         /* as the source spells it */
+	char *source_name;         /* as the source spells it (borrowed) */
 	char *label;               /* the source's alias for it, or NULL */
 	enum column_type type;
 	bool is_text_field;        /* text in the source, type inferred */
+	size_t field;              /* the driver's column */
+	bool cast;                 /* the job declares the type */
+	bool hash;                 /* personal data, published pseudonymised */
 };
 
 struct source_row {
@@ -38,6 +41,7 @@ struct source_row {
 	const char **values;       /* n_columns entries; NULL = SQL NULL */
 	const char *geometry;      /* hex EWKB, or NULL */
 	const char *reject;        /* non-NULL: why this row is rejected */
+	bool filtered;             /* the job's filter leaves it out */
 };
 
 struct source;

@@ -69,3 +69,76 @@ def test_geometries_are_repaired_and_made_uniform(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(os.path.dirname(path))
+
+
+PSEUDONYM_KEY = "test-key-of-32-characters-long!!"
+
+
+def transformed_parkings_job(ctx, ident, **transform):
+    return temp_job(ident, os.path.join(ctx.root, "etl/jobs/demo/data/parkings.geojson"),
+                    key="id", transform=transform)
+
+
+def test_transforms_drop_hash_cast_and_rename_columns(ctx):
+    import hashlib
+    import hmac
+    import json
+    ident = "test-parkings-transformed"
+    path = transformed_parkings_job(
+        ctx, ident, drop=["Commune"],
+        personal={"Adresse": "hash", "Tarif horaire (€)": "drop"},
+        cast={"Places PMR": "text", "Capacité": "real"},
+        rename={"Nom": "Libellé"})
+    source = json.load(open(os.path.join(ctx.root, "etl/jobs/demo/data/parkings.geojson")))
+    first = source["features"][0]["properties"]
+    try:
+        p = ctx.etl("run", path, env={"ODP_PSEUDONYM_KEY": PSEUDONYM_KEY})
+        assert p.returncode == 0, p.stderr
+        table = current_table(ctx, ident)
+        schema, name = table.split(".")
+        types = dict(ctx.sql("SELECT column_name, data_type FROM information_schema.columns"
+                             " WHERE table_schema = '%s' AND table_name = '%s'" % (schema, name)))
+        for gone in ("commune", "tarif_horaire_eur", "nom"):
+            assert gone not in types, types
+        assert types["libelle"] == "text", types
+        assert types["places_pmr"] == "text", types
+        assert types["capacite"] == "double precision", types
+        libelle, adresse, pmr = ctx.sql("SELECT libelle, adresse, places_pmr FROM %s"
+                                        " WHERE _id = '%s'" % (table, first["id"]))[0]
+        assert libelle == first["Nom"], libelle
+        assert pmr == str(first["Places PMR"]), pmr
+        expected = hmac.new(PSEUDONYM_KEY.encode(), first["Adresse"].encode(),
+                            hashlib.sha256).hexdigest()
+        assert adresse == expected, (adresse, expected)
+        # The address itself is nowhere in the published table.
+        assert ctx.sql_value("SELECT count(*) FROM %s t WHERE t::text LIKE '%%%s%%'"
+                             % (table, first["Adresse"].replace("'", "''"))) == "0"
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
+
+
+def test_hashing_without_a_key_fails_and_names_the_variable(ctx):
+    ident = "test-parkings-nokey"
+    path = transformed_parkings_job(ctx, ident, personal={"Adresse": "hash"})
+    try:
+        p = ctx.etl("run", path, env={"ODP_PSEUDONYM_KEY": ""})
+        assert p.returncode == 1, p.stderr
+        assert "ODP_PSEUDONYM_KEY" in p.stderr, p.stderr
+        assert last_run(ctx, ident)[0] == "failed"
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
+
+
+def test_transform_naming_an_unknown_column_fails(ctx):
+    ident = "test-parkings-typo"
+    path = transformed_parkings_job(ctx, ident, personal={"Adrese": "drop"})
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 1, p.stderr
+        assert 'transform.personal names column "Adrese"' in p.stderr, p.stderr
+        assert '"Adresse"' in p.stderr, p.stderr   # the real columns are listed
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
