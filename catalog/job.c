@@ -122,6 +122,9 @@ static const struct field source_fields[] = {
 	 offsetof(struct job_source, x_column), 0, NULL},
 	{"y", F_STRING, false, "a string, the column holding the latitude or Y",
 	 offsetof(struct job_source, y_column), 0, NULL},
+	{"latlon", F_STRING, false,
+	 "a string, the column holding \"latitude, longitude\" text",
+	 offsetof(struct job_source, latlon_column), 0, NULL},
 	{"open_options", F_STRING_ARRAY, false,
 	 "an array of \"KEY=VALUE\" strings passed to GDAL",
 	 offsetof(struct job_source, open_options),
@@ -197,6 +200,14 @@ static const struct field job_fields[] = {
 	 "an integer from 1 to 100, the versions kept queryable (the "
 	 "published one included)",
 	 offsetof(struct job, keep_versions), 0, NULL},
+	{"timeout", F_INTEGER, false,
+	 "an integer from 1 to 604800, the seconds a scheduled run may take "
+	 "before it is stopped",
+	 offsetof(struct job, timeout), 0, NULL},
+	{"retries", F_INTEGER, false,
+	 "an integer from 0 to 20, how many times a failed scheduled run is "
+	 "tried again",
+	 offsetof(struct job, retries), 0, NULL},
 	END_OF_FIELDS,
 };
 
@@ -678,6 +689,19 @@ static void check_values(struct job *job, struct job_problems *problems)
 			    "%lld is out of range; expected %d to %d",
 			    (long long)job->keep_versions,
 			    JOB_KEEP_VERSIONS_MIN, JOB_KEEP_VERSIONS_MAX);
+	if (json_is_integer(json_object_get(job->definition, "timeout")) &&
+	    (job->timeout < 1 || job->timeout > JOB_TIMEOUT_MAX))
+		add_problem(problems, "$.timeout",
+			    "%lld is out of range; expected 1 to %d seconds",
+			    (long long)job->timeout, JOB_TIMEOUT_MAX);
+	if (json_is_integer(json_object_get(job->definition, "retries")) &&
+	    (job->retries < 0 || job->retries > JOB_RETRIES_MAX))
+		add_problem(problems, "$.retries",
+			    "%lld is out of range; expected 0 to %d",
+			    (long long)job->retries, JOB_RETRIES_MAX);
+	if (job->source.latlon_column && job->source.x_column)
+		add_problem(problems, "$.source.latlon",
+			    "give either \"latlon\" or \"x\" and \"y\", not both");
 	if (!job->source.x_column != !job->source.y_column)
 		add_problem(problems, job->source.x_column ? "$.source.y"
 							   : "$.source.x",
@@ -750,6 +774,7 @@ struct job *job_load(const char *path, struct job_problems *problems)
 	job = xcalloc(1, sizeof *job);
 	job->source.request_retries = -1;
 	job->keep_versions = JOB_KEEP_VERSIONS_DEFAULT;
+	job->retries = -1;
 	job->file = xstrdup(path);
 	job->definition = root;
 	size_t before = problems->n;
@@ -811,6 +836,7 @@ void job_free(struct job *job)
 	free(job->source.srs);
 	free(job->source.x_column);
 	free(job->source.y_column);
+	free(job->source.latlon_column);
 	free_strings(job->source.open_options, job->source.n_open_options);
 	free(job->source.connection);
 	free(job->source.query);

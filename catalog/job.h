@@ -60,6 +60,7 @@ struct job_source {
 	char *srs;           /* may be NULL: the source's own CRS */
 	char *x_column;      /* with y_column: a point from two columns */
 	char *y_column;
+	char *latlon_column; /* one column holding "lat, lon" text */
 	char **open_options; /* "KEY=VALUE" strings for GDAL */
 	size_t n_open_options;
 	char *connection;    /* sql: libpq or GDAL connection, ${VAR} allowed */
@@ -80,6 +81,10 @@ struct job_source {
 #define JOB_KEEP_VERSIONS_DEFAULT 5
 #define JOB_KEEP_VERSIONS_MIN 1
 #define JOB_KEEP_VERSIONS_MAX 100
+
+/* Bounds of a job's "timeout" (seconds) and "retries". */
+#define JOB_TIMEOUT_MAX (7 * 86400)
+#define JOB_RETRIES_MAX 20
 
 #define JOB_MAX_PAGES_DEFAULT 10000
 #define JOB_REQUEST_TIMEOUT_DEFAULT 60
@@ -119,6 +124,10 @@ struct job {
 	char *key;           /* natural key column (source name), may be NULL */
 	char *schema_policy; /* "accept" or "fail"; NULL means "accept" */
 	int64_t keep_versions; /* JOB_KEEP_VERSIONS_MIN..MAX, default 5 */
+	int64_t timeout;     /* seconds a scheduled run may take, 1 to
+				JOB_TIMEOUT_MAX; 0: the scheduler's default */
+	int64_t retries;     /* retries of a failed scheduled run, 0 to
+				JOB_RETRIES_MAX; -1: the scheduler's default */
 	struct job_source source;
 	struct job_transform transform;
 	json_t *definition;  /* the file's JSON, owned */

@@ -48,6 +48,7 @@ struct source {
 	size_t n_cols;
 	int key_col;                /* driver column of the key, or -1 */
 	int x_col, y_col;           /* driver columns of x/y, or -1 */
+	int latlon_col;             /* driver column of "lat, lon", or -1 */
 	bool hash_key;              /* the key is personal: ids are hashed */
 	const char *pseudonym_key;  /* HMAC key of transform.personal */
 	int64_t n_filtered;         /* rows the job's filter left out */
@@ -117,6 +118,8 @@ static struct driver *open_driver(const struct job *job, char *errbuf)
 
 	if (strcmp(kind, "gdal") == 0)
 		return driver_gdal_open(job, errbuf);
+	else if (strcmp(kind, "http-json") == 0)
+		return driver_http_open(job, errbuf);
 	util_seterr(errbuf, "source kind \"%s\" is not available in this "
 		    "version of odp", kind);
 	return NULL;
@@ -212,6 +215,47 @@ static bool check_transform_columns(const struct source *src, char *errbuf)
 	return false;
 }
 
+static bool name_in(const char *name, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(name, *set) == 0)
+			return true;
+	return false;
+}
+
+/* A table without geometry but with columns named like latitude and
+ * longitude (or one "geo_point"-like column of "lat, lon" text, as
+ * OpenDataSoft exports write) is published as points. */
+static void detect_coordinate_columns(struct source *src)
+{
+	static const char *const lats[] = {"lat", "latitude", NULL};
+	static const char *const lons[] = {"lon", "lng", "long", "longitude",
+					   NULL};
+	static const char *const pairs[] = {"geo_point_2d", "geo_point",
+					    "geopoint", "latlon", "lat_lon",
+					    "coordonnees", "coordinates", NULL};
+	const struct driver *d = src->driver;
+	char name[NAMES_MAX + 1];
+	int lat = -1, lon = -1, pair = -1;
+	size_t i;
+
+	for (i = 0; i < d->n_columns; i++) {
+		names_normalise(d->columns[i].source_name, name);
+		if (lat < 0 && name_in(name, lats))
+			lat = (int)i;
+		else if (lon < 0 && name_in(name, lons))
+			lon = (int)i;
+		else if (pair < 0 && name_in(name, pairs))
+			pair = (int)i;
+	}
+	if (lat >= 0 && lon >= 0) {
+		src->x_col = lon;
+		src->y_col = lat;
+	} else if (pair >= 0) {
+		src->latlon_col = pair;
+	}
+}
+
 static bool read_columns(struct source *src, char *errbuf)
 {
 	const struct driver *d = src->driver;
@@ -224,6 +268,16 @@ static bool read_columns(struct source *src, char *errbuf)
 	src->key_col = find_column(d, job->key);
 	src->x_col = find_column(d, job->source.x_column);
 	src->y_col = find_column(d, job->source.y_column);
+	src->latlon_col = find_column(d, job->source.latlon_column);
+	if (job->source.latlon_column && src->latlon_col < 0) {
+		util_seterr(errbuf, "coordinate column \"%s\" is not in source "
+			    "\"%s\"", job->source.latlon_column,
+			    source_name(job));
+		return false;
+	}
+	if (!d->has_geometry && !job->source.x_column &&
+	    !job->source.latlon_column)
+		detect_coordinate_columns(src);
 	if (job->key && src->key_col < 0) {
 		util_seterr(errbuf, "key column \"%s\" is not in source \"%s\"",
 			    job->key, source_name(job));
@@ -294,7 +348,7 @@ static bool read_columns(struct source *src, char *errbuf)
 static bool setup_srs(struct source *src, char *errbuf)
 {
 	const struct job *job = src->job;
-	bool from_columns = job->source.x_column != NULL;
+	bool from_columns = src->x_col >= 0 || src->latlon_col >= 0;
 
 	src->has_geometry = from_columns || src->driver->has_geometry;
 	if (!src->has_geometry)
@@ -421,6 +475,12 @@ static void promote_from_declared_type(struct source *src)
 		src->promote = family;
 }
 
+/* The geometry is made from coordinate columns. */
+static bool geometry_from_columns(const struct source *src)
+{
+	return src->x_col >= 0 || src->latlon_col >= 0;
+}
+
 /* Text in the source whose type nobody declared. */
 static bool needs_inference(const struct source_column *c)
 {
@@ -450,7 +510,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 		cand[i] = needs_inference(&src->cols[i]) ? INFER_ALL : 0;
 
 	while ((got = src->driver->ops->next(src->driver, errbuf)) == 1) {
-		if (src->has_geometry && src->x_col < 0) {
+		if (src->has_geometry && !geometry_from_columns(src)) {
 			OGRGeometryH g = src->driver->ops->take_geometry(src->driver);
 			bool multi;
 			if (g) {
@@ -659,12 +719,46 @@ static bool put_id(struct source *src, const char **reject)
 	return true;
 }
 
+/* Reads "lat, lon" (or "lat lon", "lat;lon") into xy as lon, lat. */
+static bool parse_latlon(const char *v, double xy[2])
+{
+	char a[INFER_VALUE_MAX + 1], b[INFER_VALUE_MAX + 1];
+	size_t len, cut = strcspn(v, ",; ");
+	const char *rest;
+
+	if (cut == 0 || cut > INFER_VALUE_MAX || !v[cut])
+		return false;
+	memcpy(a, v, cut);
+	a[cut] = '\0';
+	rest = infer_trim(v + cut + 1, &len);
+	if (*rest == ',' || *rest == ';')
+		rest = infer_trim(rest + 1, &len);
+	if (len == 0 || len > INFER_VALUE_MAX)
+		return false;
+	memcpy(b, rest, len);
+	b[len] = '\0';
+	return infer_parse_decimal(a, &xy[1]) && infer_parse_decimal(b, &xy[0]);
+}
+
 /* Builds a point from the x/y columns, or NULL when either is empty. */
 static OGRGeometryH point_from_columns(struct source *src, const char **reject)
 {
 	int cols[2] = {src->x_col, src->y_col}, k;
 	double xy[2];
 	OGRGeometryH g;
+
+	if (src->latlon_col >= 0) {
+		const char *v = text_value(src, (size_t)src->latlon_col, reject);
+		if (!v)
+			return NULL;
+		if (!parse_latlon(v, xy)) {
+			*reject = "a \"lat, lon\" value that is not two numbers";
+			return NULL;
+		}
+		g = OGR_G_CreateGeometry(wkbPoint);
+		OGR_G_SetPoint_2D(g, 0, xy[0], xy[1]);
+		return g;
+	}
 
 	for (k = 0; k < 2; k++) {
 		const char *v = text_value(src, (size_t)cols[k], reject);
@@ -795,7 +889,7 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 	else
 		id_off = SIZE_MAX;
 	if (!reject && src->has_geometry) {
-		OGRGeometryH g = src->x_col >= 0
+		OGRGeometryH g = geometry_from_columns(src)
 					 ? point_from_columns(src, &reject)
 					 : src->driver->ops->take_geometry(src->driver);
 		if (g && !OGR_G_IsEmpty(g)) {

@@ -142,3 +142,34 @@ def test_transform_naming_an_unknown_column_fails(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(os.path.dirname(path))
+
+
+def test_points_from_a_lat_lon_text_column(ctx):
+    ident = "test-stations-latlon"
+    path = temp_job(ident, os.path.join(ctx.root, FIXTURES, "csv", "stations.csv"),
+                    key="code")
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        table = current_table(ctx, ident)
+        rows = dict((r[0], r[1]) for r in ctx.sql(
+            "SELECT _id, coalesce(ST_AsText(geom), 'NULL') FROM " + table))
+        assert rows == {"A1": "POINT(0.34027 46.58035)", "A2": "POINT(0.33301 46.58221)",
+                        "A3": "NULL"}, rows
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
+
+
+def test_points_from_columns_named_like_latitude_and_longitude(ctx):
+    ident = "test-jardins-latlon"
+    path = temp_job(ident, os.path.join(ctx.root, FIXTURES, "csv", "jardins.csv"), key="id")
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        table = current_table(ctx, ident)
+        assert ctx.sql_value("SELECT ST_AsText(geom) FROM %s WHERE _id = '2'" % table) \
+            == "POINT(0.3505 46.5861)"
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
