@@ -12,7 +12,7 @@
 # server and never touch var/.
 
 CC ?= cc
-PKGS := libpq jansson gdal libmicrohttpd openssl
+PKGS := libpq jansson gdal libmicrohttpd openssl libcurl
 
 # Flags are read from pkg-config once the packages are there: `run` and
 # `test` install them first, then build in a sub-make that reads them anew.

@@ -36,6 +36,10 @@ static const struct api_error_info registry[API_ERR_COUNT] = {
 	[API_ERR_INTERNAL] = {"internal_error",
 			      MHD_HTTP_INTERNAL_SERVER_ERROR,
 			      "internal error", NULL, NULL},
+	[API_ERR_VERSION_NOT_FOUND] = {"version_not_found", MHD_HTTP_NOT_FOUND,
+				       "version not found", NULL, NULL},
+	[API_ERR_RUN_NOT_FOUND] = {"run_not_found", MHD_HTTP_NOT_FOUND,
+				   "run not found", NULL, NULL},
 };
 
 /* Served when even the error answer cannot be built. */

@@ -16,6 +16,9 @@
  * catalogue, quoted by PQescapeIdentifier; limit and offset travel as $n
  * parameters; nothing of the request text reaches the SQL.
  *
+ * ?version=N reads version N instead of the current one, as long as the
+ * dataset's job keeps it (versions.h); its answers carry its own ETag.
+ *
  * The whole-row reference is written p.* because a bare p would name a
  * dataset column called "p" if there were one.
  *
@@ -37,6 +40,7 @@
 #include "params.h"
 #include "pool.h"
 #include "stream.h"
+#include "versions.h"
 
 #include "db.h"
 #include "log.h"
@@ -49,20 +53,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The current version of a published dataset and its columns, in
- * position order; a dataset without columns yields one row with a NULL
- * name. */
+/* A version of a published dataset and its columns, in position order:
+ * version $2 if it is kept (published or retired), else the current one;
+ * a dataset without columns yields one row with a NULL name. */
 static const char lookup_sql[] =
-	"SELECT d.current_version_id, d.record_count, v.table_name, c.name"
+	"SELECT v.id, v.record_count, v.table_name, c.name"
 	" FROM datasets d"
-	" JOIN dataset_versions v ON v.id = d.current_version_id"
+	" JOIN dataset_versions v"
+	"  ON v.id = coalesce($2::int8, d.current_version_id)"
+	"  AND v.dataset_id = d.id AND v.state IN ('published', 'retired')"
 	" LEFT JOIN dataset_columns c ON c.version_id = v.id"
-	" WHERE d.identifier = $1"
+	" WHERE d.identifier = $1 AND d.current_version_id IS NOT NULL"
 	" ORDER BY c.position";
 
 static const struct api_param_int page_params[] = {
 	{"limit", 100, 0, 10000},
 	{"offset", 0, 0, 1000000000},
+	{"version", 0, 1, INT64_MAX},
 };
 
 /* What the two endpoints differ in. */
@@ -171,10 +178,11 @@ static char *head_text(const struct rows_format *fmt, const char *id,
 static void serve_rows(struct api_request *req, const char *id,
 		       const struct rows_format *fmt)
 {
-	struct api_param_value v[2];
+	struct api_param_value v[3];
 	char errbuf[ODP_ERRBUF_SIZE], etag[API_ETAG_SIZE];
-	char limit[24], offset[24];
+	char limit[24], offset[24], version[24];
 	const char *params[2] = {NULL, offset};
+	const char *lookup_params[2] = {id, NULL};
 	struct api_conn *conn = NULL;
 	PGresult *lookup = NULL, *res = NULL;
 	struct MHD_Response *resp;
@@ -182,7 +190,7 @@ static void serve_rows(struct api_request *req, const char *id,
 	char *sql = NULL;
 	int attempt;
 
-	if (!api_params_parse(req, page_params, 2, v))
+	if (!api_params_parse(req, page_params, 3, v))
 		return;
 	if (!api_dataset_id_valid(id)) {
 		api_reply_dataset_not_found(req, id);
@@ -193,6 +201,10 @@ static void serve_rows(struct api_request *req, const char *id,
 		params[0] = limit;
 	}
 	snprintf(offset, sizeof offset, "%" PRId64, v[1].value);
+	if (v[2].present) {
+		snprintf(version, sizeof version, "%" PRId64, v[2].value);
+		lookup_params[1] = version;
+	}
 	conn = api_request_db(req);
 	if (!conn)
 		return;
@@ -205,11 +217,16 @@ static void serve_rows(struct api_request *req, const char *id,
 			goto db_error;
 		PQclear(res);
 		res = NULL;
-		lookup = api_conn_query(conn, lookup_sql, 1, &id, errbuf);
+		lookup = api_conn_query(conn, lookup_sql, 2, lookup_params,
+					errbuf);
 		if (!lookup)
 			goto db_error;
 		if (PQntuples(lookup) == 0) {
-			api_reply_dataset_not_found(req, id);
+			if (v[2].present)
+				api_versions_reply_missing(req, conn, id,
+							   v[2].value);
+			else
+				api_reply_dataset_not_found(req, id);
 			goto out;
 		}
 		if (!util_parse_int64(PQgetvalue(lookup, 0, 0), &ver.id) ||

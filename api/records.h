@@ -9,11 +9,13 @@
 
 /* GET /datasets/{id}/records?limit=&offset= (limit 0..10000, default 100):
  * {"dataset", "version", "total", "limit", "offset", "records": [{"id",
- * "properties", "geometry"}]} in load order; ETag "v<version>". */
+ * "properties", "geometry"}]} in load order; ETag "v<version>".  With
+ * &version=N, version N if it is still kept, else 404 version_not_found. */
 api_handler api_records_get;
 
 /* GET /datasets/{id}/records.geojson: a FeatureCollection of the whole
- * dataset (or of limit/offset, same bounds), streamed; ETag "v<version>". */
+ * dataset (or of limit/offset, same bounds), streamed; ETag "v<version>";
+ * version=N as for records. */
 api_handler api_records_geojson;
 
 #endif

@@ -11,6 +11,8 @@
 #include "errors.h"
 #include "health.h"
 #include "records.h"
+#include "runs.h"
+#include "versions.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +30,9 @@ static const struct route routes[] = {
 	{"GET", "/datasets/{id}", api_datasets_get},
 	{"GET", "/datasets/{id}/records", api_records_get},
 	{"GET", "/datasets/{id}/records.geojson", api_records_geojson},
+	{"GET", "/datasets/{id}/versions", api_versions_list},
+	{"GET", "/datasets/{id}/runs", api_runs_list},
+	{"GET", "/datasets/{id}/runs/{run}", api_runs_get},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

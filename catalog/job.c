@@ -74,6 +74,10 @@ static const struct field incremental_fields[] = {
 	 offsetof(struct job_incremental, column), 0, NULL},
 	{"key", F_STRING, true, "the column that identifies a row",
 	 offsetof(struct job_incremental, key), 0, NULL},
+	{"full_every", F_INTEGER, false,
+	 "an integer from 1 to 100000: every Nth run reads every row, so that "
+	 "deleted rows disappear (default 24)",
+	 offsetof(struct job_incremental, full_every), 0, NULL},
 	END_OF_FIELDS,
 };
 
@@ -552,6 +556,12 @@ static void check_source(const struct job_source *src,
 			add_problem(problems, "$.source.query",
 				    "missing key; a sql source needs the query "
 				    "to run");
+		if (src->incremental.full_every < 0 ||
+		    src->incremental.full_every > JOB_FULL_EVERY_MAX)
+			add_problem(problems, "$.source.incremental.full_every",
+				    "%lld is out of range; expected 1 to %d",
+				    (long long)src->incremental.full_every,
+				    JOB_FULL_EVERY_MAX);
 	} else if (strcmp(src->kind, "http-json") == 0) {
 		if (!src->url)
 			add_problem(problems, "$.source.url",
@@ -677,6 +687,17 @@ static void check_values(struct job *job, struct job_problems *problems)
 			    "lowercase letters, digits and dashes",
 			    job->publisher.identifier);
 	check_source(&job->source, problems);
+	if (job->source.incremental.column && job->source.kind &&
+	    strcmp(job->source.kind, "sql") != 0)
+		add_problem(problems, "$.source.incremental",
+			    "only a sql source can be harvested incrementally");
+	if (job->source.incremental.key && job->key &&
+	    strcmp(job->source.incremental.key, job->key) != 0)
+		add_problem(problems, "$.key",
+			    "\"%s\" is not the incremental key \"%s\"; rows "
+			    "are upserted by the record's key, so the two must "
+			    "be the same column (or leave \"key\" out)",
+			    job->key, job->source.incremental.key);
 	check_transform(&job->transform, problems);
 	if (job->schema_policy && strcmp(job->schema_policy, "accept") != 0 &&
 	    strcmp(job->schema_policy, "fail") != 0)
@@ -787,6 +808,9 @@ struct job *job_load(const char *path, struct job_problems *problems)
 	if (job->source.path)
 		job->source.resolved_path =
 			resolve_source_path(path, job->source.path);
+	/* Incremental rows are upserted by the record's key. */
+	if (!job->key && job->source.incremental.key)
+		job->key = xstrdup(job->source.incremental.key);
 	return job;
 }
 

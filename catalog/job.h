@@ -43,7 +43,16 @@ struct job_paging {
 struct job_incremental {
 	char *column;
 	char *key;
+	int64_t full_every;  /* every Nth run reads every row; 0: the default */
+	/* Not a job key: the watermark a run reads beyond, set by the run on
+	 * its own copy of the job (etl/incremental.c); NULL reads every row. */
+	const char *since;
 };
+
+/* A full run of an incremental job every JOB_FULL_EVERY_DEFAULT runs picks
+ * up the rows deleted in the source. */
+#define JOB_FULL_EVERY_DEFAULT 24
+#define JOB_FULL_EVERY_MAX 100000
 
 /* Headers sent with http-json requests: "Name": "value", where the value
  * may hold ${VAR} references (tokens stay in the environment). */

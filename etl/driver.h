@@ -13,6 +13,7 @@
 #include "job.h"
 #include "odp.h"
 
+#include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdbool.h>
@@ -77,6 +78,15 @@ struct driver {
 /* The drivers.  Each returns NULL on failure with errbuf naming the source
  * and the reason. */
 struct driver *driver_gdal_open(const struct job *job, char *errbuf);
+struct driver *driver_http_open(const struct job *job, char *errbuf);
+struct driver *driver_sql_open(const struct job *job, char *errbuf);
+
+/* Reads layer, the result of GDALDatasetExecuteSQL() on ds, like a GDAL
+ * source (the sql driver's non-PostgreSQL engines).  Takes ds and layer:
+ * the driver releases the result set and closes ds at close(), and on
+ * failure at once.  name says what the source is in messages (copied). */
+struct driver *driver_gdal_open_result(GDALDatasetH ds, OGRLayerH layer,
+				       const char *name, char *errbuf);
 
 /* Frees what struct driver owns; drivers call it from their close(). */
 void driver_free_base(struct driver *d);

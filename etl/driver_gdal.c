@@ -34,6 +34,8 @@ struct gdal_driver {
 	const char *encoding;   /* shapefile ENCODING open option, or NULL */
 	int64_t n_read;
 	struct sb value;        /* the value last rendered */
+	bool result_set;        /* layer is a GDALDatasetExecuteSQL() result */
+	char *name;             /* owned path, for driver_gdal_open_result */
 };
 
 /* GDAL's last error message, or fallback when there is none. */
@@ -348,9 +350,12 @@ static void gdal_close(struct driver *d)
 		return;
 	if (g->feature)
 		OGR_F_Destroy(g->feature);
+	if (g->result_set && g->layer)
+		GDALDatasetReleaseResultSet(g->ds, g->layer);
 	if (g->ds)
 		GDALClose(g->ds);
 	sb_free(&g->value);
+	free(g->name);
 	driver_free_base(d);
 	free(g);
 }
@@ -384,5 +389,32 @@ struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 		 "driver %s, layer \"%s\"",
 		 GDALGetDriverShortName(GDALGetDatasetDriver(g->ds)),
 		 OGR_L_GetName(g->layer));
+	return &g->base;
+}
+
+struct driver *driver_gdal_open_result(GDALDatasetH ds, OGRLayerH layer,
+				       const char *name, char *errbuf)
+{
+	struct gdal_driver *g = xcalloc(1, sizeof *g);
+	OGRSpatialReferenceH srs;
+
+	g->base.ops = &gdal_ops;
+	g->ds = ds;
+	g->layer = layer;
+	g->result_set = true;
+	g->name = xstrdup(name);
+	g->path = g->name;
+	sb_init(&g->value, 0);
+	if (!read_columns(g, errbuf)) {
+		gdal_close(&g->base);
+		return NULL;
+	}
+	g->base.has_geometry = OGR_L_GetGeomType(layer) != wkbNone;
+	srs = OGR_L_GetSpatialRef(layer);
+	if (srs)
+		g->base.srs = OSRClone(srs);
+	snprintf(g->base.description, sizeof g->base.description,
+		 "driver %s, sql source \"%.200s\"",
+		 GDALGetDriverShortName(GDALGetDatasetDriver(ds)), name);
 	return &g->base;
 }

@@ -4,25 +4,34 @@
  *   register   the dataset and job rows exist; an advisory lock keeps a
  *              second process from running the same job at the same time;
  *              leftovers of a run that died are cleaned up
- *   load       a new version row and table data.d<dataset>_v<version>,
- *              rows streamed by COPY, then keys and indexes built; _rownum
- *              numbers the loaded rows 1..n without gaps, which the API's
- *              paging relies on
+ *   load       a new version row and table data.d<dataset>_v<version>;
+ *              its columns are compared with the published version's
+ *              (diff.h) and the job's schema_policy may refuse them before
+ *              any row is read; rows streamed by COPY, then keys and
+ *              indexes built; _rownum numbers the loaded rows 1..n without
+ *              gaps, which the API's paging relies on; the first rejected
+ *              rows are kept in run_rejects
+ *   compare    rows added, removed and changed since the published version
  *   publish    one transaction: metadata, the version swap, the run record
- *   retire     tables of versions beyond the retention are dropped
+ *   retire     versions beyond the job's keep_versions (the published one
+ *              included) are dropped, tables and catalogue rows
  *
  * The checksum of the normalised rows decides whether anything changed: an
  * unchanged source publishes no new version and leaves "modified" alone.
+ * The columns are part of the checksum, so a schema change is always a new
+ * version.
  */
 #include "harvest.h"
 
 #include "copy.h"
 #include "db.h"
+#include "diff.h"
 #include "log.h"
 #include "sb.h"
 #include "source.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +45,11 @@ volatile sig_atomic_t harvest_stop_requested;
 
 /* Rejected rows whose reason is quoted in the run's message. */
 #define REJECTS_QUOTED 5
+/* Rejected rows kept in run_rejects, and the bytes kept of each value. */
+#define REJECTS_KEPT 100
+#define REJECT_VALUE_MAX 200
+/* Column changes named in the run's message (all are in schema_changes). */
+#define SCHEMA_CHANGES_QUOTED 100
 
 struct run {
 	PGconn *conn;
@@ -49,12 +63,30 @@ struct run {
 	struct source *src;
 	struct sb rejects;         /* the first reasons, for the message */
 	char checksum[65];
+	int64_t published_id;      /* the published version, 0 if none */
+	char *published_table;     /* its quoted name, or NULL */
+	char published_checksum[65];
+	struct diff_schema schema; /* columns versus the published version */
+	struct diff_rows rows;     /* rows versus the published version */
+	json_t *reject_list;       /* the first REJECTS_KEPT rejected rows */
+	char **warnings;           /* for job_runs.warnings, owned */
+	size_t n_warnings;
+	struct sb reason;          /* why the run failed, when errbuf is too
+				      short to name every column */
 	char errbuf[ODP_ERRBUF_SIZE];
 };
 
 static void int64_str(int64_t v, char buf[24])
 {
 	snprintf(buf, 24, "%lld", (long long)v);
+}
+
+/* Adds a warning for the run's record; takes text (malloc'd). */
+static void add_warning(struct run *r, char *text)
+{
+	r->warnings = xrealloc(r->warnings,
+			       (r->n_warnings + 1) * sizeof *r->warnings);
+	r->warnings[r->n_warnings++] = text;
 }
 
 /* Runs sql and returns the first column of the first row as int64. */
@@ -85,14 +117,14 @@ static enum odp_status query_ok(struct run *r, const char *sql, int n,
 	return ODP_OK;
 }
 
-static enum odp_status register_job(struct run *r)
+/* The dataset and job rows exist and carry the job file's definition. */
+static enum odp_status upsert_job(struct run *r)
 {
 	const struct job *job = r->job;
 	char *definition = json_dumps(job->definition, JSON_COMPACT);
 	char id[24];
 	const char *p[5];
 	enum odp_status rc;
-	int64_t locked = 0;
 
 	p[0] = job->identifier;
 	p[1] = job->title;
@@ -120,21 +152,30 @@ static enum odp_status register_job(struct run *r)
 			 "definition = $4::jsonb, schedule = $5, "
 			 "updated_at = now() RETURNING id",
 			 5, p, &r->job_id);
-	if (rc != ODP_OK)
-		goto out;
+out:
+	free(definition);
+	return rc;
+}
+
+static enum odp_status register_job(struct run *r)
+{
+	char id[24];
+	const char *p[1] = {id};
+	enum odp_status rc;
+	int64_t locked = 0;
+
+	if ((rc = upsert_job(r)) != ODP_OK)
+		return rc;
 	int64_str(r->job_id, id);
-	p[0] = id;
 	rc = query_int64(r,
 			 "SELECT pg_try_advisory_lock(" HARVEST_LOCK_CLASS
 			 ", $1::int4)::int",
 			 1, p, &locked);
 	if (rc == ODP_OK && !locked) {
 		util_seterr(r->errbuf, "job \"%s\" is already running in "
-			    "another process", job->identifier);
+			    "another process", r->job->identifier);
 		rc = ODP_ERR_BUSY;
 	}
-out:
-	free(definition);
 	return rc;
 }
 
@@ -255,6 +296,128 @@ static enum odp_status create_version(struct run *r)
 	return ODP_OK;
 }
 
+/* Finds the published version, if any: its id, table and checksum. */
+static enum odp_status find_published(struct run *r)
+{
+	char ds_id[24];
+	const char *p[1] = {ds_id};
+	PGresult *res;
+
+	int64_str(r->dataset_id, ds_id);
+	res = db_query(r->conn,
+		       "SELECT v.id, v.table_name, coalesce(v.checksum, '') "
+		       "FROM datasets d JOIN dataset_versions v "
+		       "ON v.id = d.current_version_id WHERE d.id = $1::int8",
+		       1, p, r->errbuf);
+	if (!res)
+		return ODP_ERR_DB;
+	if (PQntuples(res) == 1 &&
+	    util_parse_int64(PQgetvalue(res, 0, 0), &r->published_id)) {
+		r->published_table = db_quote_ident(r->conn, "data",
+						    PQgetvalue(res, 0, 1));
+		util_strlcpy(r->published_checksum, PQgetvalue(res, 0, 2),
+			     sizeof r->published_checksum);
+	}
+	PQclear(res);
+	return ODP_OK;
+}
+
+/* Compares the new version's columns with the published version's and
+ * applies the job's schema_policy: a refused change fails the run before
+ * any row is loaded, with every changed column named in r->reason; an
+ * accepted one becomes a warning per column. */
+static enum odp_status check_schema(struct run *r)
+{
+	struct sb text;
+	size_t i;
+
+	if (!r->published_id)
+		return ODP_OK;
+	if (diff_schema_load(r->conn, r->published_id, r->version_id,
+			     &r->schema, r->errbuf) != ODP_OK)
+		return ODP_ERR_DB;
+	if (diff_schema_refused(&r->schema, r->job->schema_policy)) {
+		sb_puts(&r->reason, "the columns changed and the job's "
+				    "schema_policy is \"fail\": ");
+		diff_schema_describe(&r->schema, SCHEMA_CHANGES_QUOTED,
+				     &r->reason);
+		sb_puts(&r->reason, "; to publish them, run the job once with "
+				    "\"schema_policy\": \"accept\"");
+		util_seterr(r->errbuf, "the columns changed");
+		return ODP_ERR_INVALID;
+	}
+	for (i = 0; i < r->schema.n_changes; i++) {
+		sb_init(&text, 0);
+		diff_column_describe(&r->schema.changes[i], &text);
+		add_warning(r, sb_steal(&text));
+	}
+	return ODP_OK;
+}
+
+/* Adds a rejected row to r->reject_list: its feature number, the reason
+ * and the values read before the refused one, each cut to
+ * REJECT_VALUE_MAX bytes on a character boundary.  A value that is not
+ * UTF-8 is left out. */
+static void keep_reject(struct run *r, int64_t feature,
+			const struct source_row *row)
+{
+	const struct source_column *cols = source_columns(r->src);
+	size_t n = source_n_columns(r->src), i, len;
+	json_t *values = json_object(), *v;
+
+	for (i = 0; i < n; i++) {
+		if (!row->values[i])
+			continue;
+		len = strlen(row->values[i]);
+		if (len > REJECT_VALUE_MAX) {
+			len = REJECT_VALUE_MAX;
+			while (len > 0 &&
+			       ((unsigned char)row->values[i][len] & 0xC0) == 0x80)
+				len--;
+		}
+		v = json_stringn(row->values[i], len);
+		if (v)
+			json_object_set_new(values, cols[i].name, v);
+	}
+	json_array_append_new(r->reject_list,
+			      json_pack("{s:I, s:s, s:o}", "feature",
+					(json_int_t)feature, "reason",
+					row->reject, "values", values));
+}
+
+/* Keeps the first rejected rows with the run, once the COPY is over.
+ * They are a help to the data referent, not data: a failure is logged. */
+static void save_rejects(struct run *r)
+{
+	char run_id[24], errbuf[ODP_ERRBUF_SIZE];
+	const char *p[2] = {run_id, NULL};
+	PGresult *res;
+	char *list;
+
+	if (json_array_size(r->reject_list) == 0)
+		return;
+	list = json_dumps(r->reject_list, JSON_COMPACT);
+	if (!list) {
+		log_warn("could not encode the rejected rows of run %lld",
+			 (long long)r->result->run_id);
+		return;
+	}
+	int64_str(r->result->run_id, run_id);
+	p[1] = list;
+	res = db_query(r->conn,
+		       "INSERT INTO run_rejects (run_id, feature, reason, "
+		       "row_values) SELECT $1::int8, (e->>'feature')::int8, "
+		       "e->>'reason', e->'values' "
+		       "FROM json_array_elements($2::json) e "
+		       "ON CONFLICT DO NOTHING",
+		       2, p, errbuf);
+	if (!res)
+		log_warn("could not keep the rejected rows of run %lld: %s",
+			 (long long)r->result->run_id, errbuf);
+	PQclear(res);
+	free(list);
+}
+
 static void draw_progress(const struct run *r, time_t started, bool last)
 {
 	int64_t total = source_n_features(r->src);
@@ -313,6 +476,8 @@ static enum odp_status load_rows(struct run *r)
 			if (res->rows_rejected <= REJECTS_QUOTED)
 				sb_printf(&r->rejects, "; feature %lld: %s",
 					  (long long)res->rows_read, row.reject);
+			if (res->rows_rejected <= REJECTS_KEPT)
+				keep_reject(r, res->rows_read, &row);
 			continue;
 		}
 		int64_str(res->rows_loaded + 1, rownum);
@@ -344,6 +509,7 @@ static enum odp_status load_rows(struct run *r)
 			    "rejected", (long long)res->rows_read);
 		return ODP_ERR_SOURCE;
 	}
+	sb_puts(&r->rejects, source_notes(r->src));
 	return ODP_OK;
 }
 
@@ -381,24 +547,16 @@ out:
 	return rc;
 }
 
-/* True when the current version has the same checksum as the new rows. */
-static enum odp_status is_unchanged(struct run *r, bool *unchanged)
+/* Counts the rows added, removed and changed since the published
+ * version; a first version adds every row. */
+static enum odp_status compare_rows(struct run *r)
 {
-	char ds_id[24];
-	const char *p[2] = {ds_id, r->checksum};
-	PGresult *res;
-
-	int64_str(r->dataset_id, ds_id);
-	res = db_query(r->conn,
-		       "SELECT 1 FROM datasets d JOIN dataset_versions v "
-		       "ON v.id = d.current_version_id "
-		       "WHERE d.id = $1::int8 AND v.checksum = $2",
-		       2, p, r->errbuf);
-	if (!res)
-		return ODP_ERR_DB;
-	*unchanged = PQntuples(res) > 0;
-	PQclear(res);
-	return ODP_OK;
+	if (!r->published_id) {
+		r->rows.added = r->result->rows_loaded;
+		return ODP_OK;
+	}
+	return diff_rows_count(r->conn, r->published_table, r->table,
+			       &r->schema, &r->rows, r->errbuf);
 }
 
 static enum odp_status publish_metadata(struct run *r)
@@ -448,12 +606,18 @@ out:
 
 static enum odp_status publish_version(struct run *r)
 {
-	char ds_id[24], ver_id[24], count[24];
-	const char *p[4] = {ds_id, ver_id, count, r->checksum};
+	char ds_id[24], ver_id[24], count[24], added[24], removed[24];
+	char changed[24];
+	char *schema = diff_schema_json(&r->schema);
+	const char *p[8] = {ds_id,   ver_id,  count,   r->checksum,
+			    added,   removed, changed, schema};
 
 	int64_str(r->dataset_id, ds_id);
 	int64_str(r->version_id, ver_id);
 	int64_str(r->result->rows_loaded, count);
+	int64_str(r->rows.added, added);
+	int64_str(r->rows.removed, removed);
+	int64_str(r->rows.changed, changed);
 	if (query_ok(r,
 		     "UPDATE dataset_versions SET state = 'retired' "
 		     "WHERE dataset_id = $1::int8 AND state = 'published'",
@@ -461,9 +625,14 @@ static enum odp_status publish_version(struct run *r)
 	    query_ok(r,
 		     "UPDATE dataset_versions SET state = 'published', "
 		     "published_at = now(), record_count = $2::int8, "
-		     "checksum = $3 WHERE id = $1::int8",
-		     3, p + 1) != ODP_OK)
+		     "checksum = $3, rows_added = $4::int8, "
+		     "rows_removed = $5::int8, rows_changed = $6::int8, "
+		     "schema_changes = $7::json WHERE id = $1::int8",
+		     7, p + 1) != ODP_OK) {
+		free(schema);
 		return ODP_ERR_DB;
+	}
+	free(schema);
 
 	struct sb sql;
 	enum odp_status rc;
@@ -498,10 +667,13 @@ static enum odp_status record_run(struct run *r, const char *status)
 {
 	struct harvest_result *res = r->result;
 	char run_id[24], read[24], loaded[24], rejected[24], ver_id[24];
-	const char *p[7] = {run_id, status, read, loaded, rejected,
+	char *schema = diff_schema_json(&r->schema);
+	char *warnings = db_text_array(r->warnings, r->n_warnings);
+	const char *p[9] = {run_id, status, read, loaded, rejected,
 			    r->version_id && strcmp(status, "succeeded") == 0
 				    ? ver_id : NULL,
-			    res->message};
+			    res->message, schema, warnings};
+	enum odp_status rc;
 
 	int64_str(res->run_id, run_id);
 	int64_str(res->rows_read, read);
@@ -509,12 +681,16 @@ static enum odp_status record_run(struct run *r, const char *status)
 	int64_str(res->rows_rejected, rejected);
 	int64_str(r->version_id, ver_id);
 	res->status = status;
-	return query_ok(r,
-			"UPDATE job_runs SET status = $2, finished_at = now(), "
-			"rows_read = $3::int8, rows_loaded = $4::int8, "
-			"rows_rejected = $5::int8, version_id = $6::int8, "
-			"message = $7 WHERE id = $1::int8",
-			7, p);
+	rc = query_ok(r,
+		      "UPDATE job_runs SET status = $2, finished_at = now(), "
+		      "rows_read = $3::int8, rows_loaded = $4::int8, "
+		      "rows_rejected = $5::int8, version_id = $6::int8, "
+		      "message = $7, schema_changes = $8::json, "
+		      "warnings = $9::text[] WHERE id = $1::int8",
+		      9, p);
+	free(schema);
+	free(warnings);
+	return rc;
 }
 
 /* Drops the version being loaded; used on every failure path. */
@@ -537,8 +713,9 @@ static void discard_version(struct run *r)
 	r->version_id = 0;
 }
 
-/* Drops retired versions beyond the retention.  Failure only delays it to
- * the next run, so it is logged, not fatal. */
+/* Drops retired versions beyond the job's keep_versions, which counts the
+ * published one.  Failure only delays it to the next run, so it is logged,
+ * not fatal. */
 static void retire_old_versions(struct run *r)
 {
 	char ds_id[24], keep[24];
@@ -548,7 +725,7 @@ static void retire_old_versions(struct run *r)
 	int i;
 
 	int64_str(r->dataset_id, ds_id);
-	int64_str(r->opts->keep_versions, keep);
+	int64_str(r->job->keep_versions - 1, keep);
 	res = db_query(r->conn,
 		       "SELECT id, table_name FROM dataset_versions "
 		       "WHERE dataset_id = $1::int8 AND state = 'retired' "
@@ -563,14 +740,22 @@ static void retire_old_versions(struct run *r)
 		char *table = db_quote_ident(r->conn, "data",
 					     PQgetvalue(res, i, 1));
 		const char *vp[1] = {PQgetvalue(res, i, 0)};
+		PGresult *del = NULL;
 		struct sb sql;
 		sb_init(&sql, 0);
 		sb_printf(&sql, "DROP TABLE IF EXISTS %s", table);
-		if (db_exec(r->conn, sql.buf, errbuf) != ODP_OK ||
-		    !db_query(r->conn, "DELETE FROM dataset_versions "
-			      "WHERE id = $1::int8", 1, vp, errbuf))
+		/* Together, so that the catalogue never lists a version
+		 * whose table is gone. */
+		if (db_exec(r->conn, "BEGIN", errbuf) != ODP_OK ||
+		    !(del = db_query(r->conn, "DELETE FROM dataset_versions "
+				     "WHERE id = $1::int8", 1, vp, errbuf)) ||
+		    db_exec(r->conn, sql.buf, errbuf) != ODP_OK ||
+		    db_exec(r->conn, "COMMIT", errbuf) != ODP_OK) {
+			PQclear(PQexec(r->conn, "ROLLBACK"));
 			log_warn("could not drop old version %s: %s", table,
 				 errbuf);
+		}
+		PQclear(del);
 		sb_free(&sql);
 		free(table);
 	}
@@ -590,17 +775,36 @@ static void unlock_job(struct run *r)
 			     1, NULL, p, NULL, NULL, 0));
 }
 
+/* The message of a run that succeeded: the counts, how the rows and
+ * columns changed since the published version, then the first rejected
+ * rows and the source's warning. */
 static void set_message(struct run *r, bool unchanged)
 {
 	struct harvest_result *res = r->result;
+	struct sb msg;
 
-	snprintf(res->message, sizeof res->message,
-		 "%s: %lld features read, %lld %s, %lld rejected%s",
-		 unchanged ? "unchanged" : "published",
-		 (long long)res->rows_read, (long long)res->rows_loaded,
-		 unchanged ? "identical to the published version" : "loaded",
-		 (long long)res->rows_rejected,
-		 r->rejects.buf ? r->rejects.buf : "");
+	sb_init(&msg, sizeof res->message - 1);
+	sb_printf(&msg, "%s: %lld features read, %lld %s, %lld rejected",
+		  unchanged ? "unchanged" : "published",
+		  (long long)res->rows_read, (long long)res->rows_loaded,
+		  unchanged ? "identical to the published version" : "loaded",
+		  (long long)res->rows_rejected);
+	if (!unchanged && r->published_id)
+		sb_printf(&msg, "; since version %lld: %lld added, %lld "
+			  "removed, %lld changed",
+			  (long long)r->published_id, (long long)r->rows.added,
+			  (long long)r->rows.removed,
+			  (long long)r->rows.changed);
+	if (!unchanged && r->schema.n_changes > 0) {
+		sb_puts(&msg, "; ");
+		diff_schema_describe(&r->schema, SCHEMA_CHANGES_QUOTED, &msg);
+	}
+	if (r->rejects.buf)
+		sb_puts(&msg, r->rejects.buf);
+	/* What would not fit whole is left out (never half a character);
+	 * schema_changes and run_rejects have it all. */
+	util_strlcpy(res->message, msg.buf ? msg.buf : "", sizeof res->message);
+	sb_free(&msg);
 }
 
 enum odp_status harvest_run(PGconn *conn, const struct job *job,
@@ -619,6 +823,8 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	r.opts = opts;
 	r.result = result;
 	sb_init(&r.rejects, 4096);
+	sb_init(&r.reason, 0);
+	r.reject_list = json_array();
 
 	/* Naive timestamps in the territory's sources are local time. */
 	db_exec(conn, "SET TimeZone = 'Europe/Paris'", r.errbuf);
@@ -645,12 +851,29 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	if (*source_warning(r.src)) {
 		log_warn("%s", source_warning(r.src));
 		sb_printf(&r.rejects, "; warning: %s", source_warning(r.src));
+		add_warning(&r, xstrdup(source_warning(r.src)));
 	}
 	if ((rc = source_scan(r.src, r.errbuf)) != ODP_OK ||
 	    (rc = create_version(&r)) != ODP_OK ||
-	    (rc = load_rows(&r)) != ODP_OK ||
-	    (rc = build_indexes(&r)) != ODP_OK ||
-	    (rc = is_unchanged(&r, &unchanged)) != ODP_OK)
+	    (rc = find_published(&r)) != ODP_OK ||
+	    (rc = check_schema(&r)) != ODP_OK)
+		goto failed;
+	rc = load_rows(&r);
+	save_rejects(&r);
+	if (result->rows_rejected > 0) {
+		struct sb text;
+		sb_init(&text, 0);
+		sb_printf(&text, "rejected features: %lld; GET /datasets/%s/"
+			  "runs/%lld lists the first %d with their reason",
+			  (long long)result->rows_rejected, job->identifier,
+			  (long long)result->run_id, REJECTS_KEPT);
+		add_warning(&r, sb_steal(&text));
+	}
+	if (rc != ODP_OK || (rc = build_indexes(&r)) != ODP_OK)
+		goto failed;
+	unchanged = r.published_id &&
+		    strcmp(r.published_checksum, r.checksum) == 0;
+	if (!unchanged && (rc = compare_rows(&r)) != ODP_OK)
 		goto failed;
 
 	if (unchanged)
@@ -666,8 +889,7 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 		goto failed;
 	}
 	result->version_id = unchanged ? 0 : r.version_id;
-	if (!unchanged)
-		retire_old_versions(&r);
+	retire_old_versions(&r);
 	goto out;
 
 failed:
@@ -675,11 +897,18 @@ failed:
 		char reason[ODP_ERRBUF_SIZE];
 		util_strlcpy(reason, r.errbuf, sizeof reason);
 		discard_version(&r);
-		snprintf(result->message, sizeof result->message,
-			 "failed: %s (%lld features read; the previous version "
-			 "stays published)%s",
-			 reason, (long long)result->rows_read,
-			 r.rejects.buf ? r.rejects.buf : "");
+		/* A refused schema stops the run before any row is read. */
+		if (r.reason.buf)
+			snprintf(result->message, sizeof result->message,
+				 "failed: %s; the previous version stays "
+				 "published%s",
+				 r.reason.buf, r.rejects.buf ? r.rejects.buf : "");
+		else
+			snprintf(result->message, sizeof result->message,
+				 "failed: %s (%lld features read; the previous "
+				 "version stays published)%s",
+				 reason, (long long)result->rows_read,
+				 r.rejects.buf ? r.rejects.buf : "");
 		if (result->run_id && record_run(&r, "failed") != ODP_OK)
 			log_error("could not record the failed run: %s", r.errbuf);
 		result->status = "failed";
@@ -689,6 +918,30 @@ out:
 		unlock_job(&r);
 	source_close(r.src);
 	free(r.table);
+	free(r.published_table);
+	diff_schema_free(&r.schema);
+	json_decref(r.reject_list);
+	for (size_t i = 0; i < r.n_warnings; i++)
+		free(r.warnings[i]);
+	free(r.warnings);
+	sb_free(&r.reason);
 	sb_free(&r.rejects);
+	return rc;
+}
+
+enum odp_status harvest_register(PGconn *conn, const struct job *job,
+				 int64_t *job_id, char *errbuf)
+{
+	struct run r;
+	enum odp_status rc;
+
+	memset(&r, 0, sizeof r);
+	r.conn = conn;
+	r.job = job;
+	rc = upsert_job(&r);
+	if (rc == ODP_OK)
+		*job_id = r.job_id;
+	else
+		util_strlcpy(errbuf, r.errbuf, ODP_ERRBUF_SIZE);
 	return rc;
 }

@@ -5,6 +5,12 @@
  * a new table of their own; only when every row is in, indexed and counted
  * does one transaction point the dataset at it.  Whatever fails before that
  * transaction commits, the previously published version stays served.
+ *
+ * What the run finds is kept for the data referent: the columns changed
+ * since the published version (job_runs.schema_changes, and the job's
+ * schema_policy may refuse them), the rows added, removed and changed (on
+ * the new dataset_versions row), warnings, and the first rejected rows
+ * (run_rejects).  The job's keep_versions versions stay queryable.
  */
 #ifndef ODP_HARVEST_H
 #define ODP_HARVEST_H
@@ -22,7 +28,6 @@ extern volatile sig_atomic_t harvest_stop_requested;
 
 struct harvest_options {
 	bool progress;         /* draw a progress line on standard error */
-	int keep_versions;     /* retired versions kept queryable */
 };
 
 struct harvest_result {
@@ -32,7 +37,7 @@ struct harvest_result {
 	int64_t rows_loaded;
 	int64_t rows_rejected;
 	const char *status;    /* "succeeded", "unchanged" or "failed" */
-	char message[2048];
+	char message[8192];    /* what job_runs.message says */
 };
 
 /* Runs job against the catalogue on conn (borrowed).  ODP_OK when the run
@@ -41,5 +46,12 @@ struct harvest_result {
 enum odp_status harvest_run(PGconn *conn, const struct job *job,
 			    const struct harvest_options *opts,
 			    struct harvest_result *result);
+
+/* Makes sure the dataset and job rows of job exist, the job row carrying
+ * the file's path, definition and schedule (what a run does first), and
+ * sets *job_id.  Takes no lock and runs nothing.  On failure errbuf
+ * (ODP_ERRBUF_SIZE bytes) says why. */
+enum odp_status harvest_register(PGconn *conn, const struct job *job,
+				 int64_t *job_id, char *errbuf);
 
 #endif

@@ -9,6 +9,7 @@
  * invalid job file, 4 the database could not be reached or migrated.
  */
 #include "db.h"
+#include "dry_run.h"
 #include "harvest.h"
 #include "job.h"
 #include "log.h"
@@ -71,7 +72,7 @@ static const char usage_validate[] =
 	"Exits 3 when any file is invalid.\n";
 
 static const char usage_run[] =
-	"usage: odp-etl run [--no-progress] FILE|ID...\n"
+	"usage: odp-etl run [--no-progress] [--dry-run] FILE|ID...\n"
 	"\n"
 	"Harvests each job: reads its source, loads a new version and publishes\n"
 	"it in one transaction.  A job is named by its file or by its\n"
@@ -79,7 +80,10 @@ static const char usage_run[] =
 	"fails leaves the previous version published and is recorded with its\n"
 	"reason in job_runs.\n"
 	"\n"
-	"  --no-progress   no progress line, even on a terminal\n";
+	"  --no-progress   no progress line, even on a terminal\n"
+	"  --dry-run       show what would be published (detected CRS and\n"
+	"                  encoding, columns and types, first rows); no\n"
+	"                  database needed, nothing written\n";
 
 static bool wants_help(int argc, char **argv)
 {
@@ -185,12 +189,12 @@ static void on_signal(int sig)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct harvest_options opts = {.progress = isatty(STDERR_FILENO),
-				       .keep_versions = 4};
+	struct harvest_options opts = {.progress = isatty(STDERR_FILENO)};
 	char errbuf[ODP_ERRBUF_SIZE];
 	const char *jobs_dir = getenv("ODP_JOBS_DIR");
 	PGconn *conn = NULL;
 	int i, rc = EXIT_OK, n_jobs = 0;
+	bool dry = false;
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
@@ -207,6 +211,10 @@ static int cmd_run(int argc, char **argv)
 
 		if (strcmp(argv[i], "--no-progress") == 0) {
 			opts.progress = false;
+			continue;
+		}
+		if (strcmp(argv[i], "--dry-run") == 0) {
+			dry = true;
 			continue;
 		}
 		if (argv[i][0] == '-') {
@@ -234,6 +242,13 @@ static int cmd_run(int argc, char **argv)
 			job_problems_free(&pr);
 			free(path);
 			rc = EXIT_INVALID_JOB;
+			continue;
+		}
+		if (dry) {
+			if (dry_run(job, DRY_RUN_ROWS, stdout) != ODP_OK)
+				rc = EXIT_RUN_FAILED;
+			job_free(job);
+			free(path);
 			continue;
 		}
 		if (!conn && !(conn = db_connect(errbuf))) {

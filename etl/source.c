@@ -120,6 +120,8 @@ static struct driver *open_driver(const struct job *job, char *errbuf)
 		return driver_gdal_open(job, errbuf);
 	else if (strcmp(kind, "http-json") == 0)
 		return driver_http_open(job, errbuf);
+	else if (strcmp(kind, "sql") == 0)
+		return driver_sql_open(job, errbuf);
 	util_seterr(errbuf, "source kind \"%s\" is not available in this "
 		    "version of odp", kind);
 	return NULL;
@@ -883,6 +885,9 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 			src->offsets[i] = SIZE_MAX;
 		}
 	}
+	/* A rejected row shows no value of the columns not read. */
+	for (; i < src->n_cols; i++)
+		src->offsets[i] = SIZE_MAX;
 	id_off = src->arena.len;
 	if (!reject && put_id(src, &reject))
 		sb_putc(&src->arena, '\0');

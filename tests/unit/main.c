@@ -19,15 +19,36 @@ int unit_failures;
 	X(test_infer_null_tokens)                          \
 	X(test_infer_all_empty_column_stays_text)          \
 	X(test_infer_trim)                                 \
+	X(test_infer_timestamps_with_and_without_zone)     \
 	X(test_job_valid_file_loads)                       \
 	X(test_job_reports_every_problem_with_its_path)    \
 	X(test_job_invalid_json_names_line_and_column)     \
 	X(test_job_missing_file)                           \
 	X(test_job_cron_check)                             \
+	X(test_cron_accepts_what_job_files_accept)         \
+	X(test_cron_fields_lists_ranges_and_steps)         \
+	X(test_cron_next_is_strictly_after)                \
+	X(test_cron_next_in_paris_time_winter_and_summer)  \
+	X(test_cron_next_day_of_month_or_day_of_week)      \
+	X(test_cron_next_spring_forward_fixed_time_fires_at_end_of_gap) \
+	X(test_cron_next_spring_forward_by_the_clock_skips_the_gap) \
+	X(test_cron_next_fall_back_fixed_time_fires_once)  \
+	X(test_cron_next_fall_back_by_the_clock_fires_in_both_hours) \
+	X(test_cron_next_leap_day_and_never)               \
+	X(test_cron_next_other_time_zone_restores_tz)      \
+	X(test_cron_timezone_names)                        \
 	X(test_sb_error_is_sticky_at_the_limit)            \
 	X(test_sb_json_string_escapes)                     \
 	X(test_copy_escape_text_format)                    \
-	X(test_db_text_array_quotes)
+	X(test_json_pointer_rfc6901_examples)              \
+	X(test_json_pointer_leads_nowhere)                 \
+	X(test_json_pointer_malformed)                     \
+	X(test_db_text_array_quotes)                       \
+	X(test_diff_classifies_added_removed_retyped)      \
+	X(test_diff_policy_fail_refuses_any_change)        \
+	X(test_diff_describe_names_every_column_and_both_types) \
+	X(test_diff_json_lists_changes_in_column_order)    \
+	X(test_job_schema_policy_and_keep_versions)
 
 #define DECLARE(name) void name(void);
 TESTS(DECLARE)
