@@ -119,7 +119,8 @@ void api_routes_dispatch(struct api_request *req)
 	api_sanitize(shown, sizeof shown, req->path);
 	api_reply_error(req, API_ERR_NOT_FOUND, NULL,
 			"No resource at \"%s\".  The API serves /health, "
-			"/datasets, /datasets/{id}, /datasets/{id}/records and "
-			"/datasets/{id}/records.geojson.",
+			"/datasets, /datasets/{id}, /datasets/{id}/records, "
+			"/datasets/{id}/records.geojson, "
+			"/datasets/{id}/versions and /datasets/{id}/runs.",
 			shown);
 }
