@@ -26,6 +26,7 @@
 #include "copy.h"
 #include "db.h"
 #include "diff.h"
+#include "incremental.h"
 #include "log.h"
 #include "sb.h"
 #include "source.h"
@@ -418,20 +419,45 @@ static void save_rejects(struct run *r)
 	free(list);
 }
 
-static void draw_progress(const struct run *r, time_t started, bool last)
+/* A progress bar on a terminal: "[=====>    ] 52% 520000/1000000
+ * features, 81000/s, 6 s left"; without a known total, count and rate. */
+static double now_seconds(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void draw_progress(const struct run *r, double started, bool last)
+{
+	enum { WIDTH = 30 };
 	int64_t total = source_n_features(r->src);
 	int64_t done = r->result->rows_read;
-	double secs = difftime(time(NULL), started);
+	double secs = now_seconds() - started;
 	double rate = secs > 0 ? (double)done / secs : 0;
+	char bar[WIDTH + 1];
+	int filled, k;
 
-	if (total > 0)
-		fprintf(stderr, "\r  %lld / %lld features (%d%%), %.0f/s   ",
-			(long long)done, (long long)total,
-			(int)(100 * done / total), rate);
-	else
-		fprintf(stderr, "\r  %lld features, %.0f/s   ",
-			(long long)done, rate);
+	if (total <= 0) {
+		fprintf(stderr, "\r  %lld features, %.0f/s   ", (long long)done,
+			rate);
+	} else {
+		if (done > total)
+			done = total;
+		filled = (int)(WIDTH * done / total);
+		for (k = 0; k < WIDTH; k++)
+			bar[k] = k < filled ? '=' : k == filled ? '>' : ' ';
+		bar[WIDTH] = '\0';
+		fprintf(stderr, "\r  [%s] %3d%% %lld/%lld features, %.0f/s",
+			bar, (int)(100 * done / total), (long long)done,
+			(long long)total, rate);
+		if (rate > 0 && !last)
+			fprintf(stderr, ", %.0f s left   ",
+				(double)(total - done) / rate);
+		else
+			fputs("   ", stderr);
+	}
 	if (last)
 		fputc('\n', stderr);
 }
@@ -447,7 +473,8 @@ static enum odp_status load_rows(struct run *r)
 	struct sb schema;
 	const char *abort_reason = NULL;
 	char rownum[24];
-	time_t started = time(NULL), last_draw = 0;
+	double started = now_seconds();
+	time_t last_draw = 0;
 	int got;
 
 	if (copy_begin(&w, r->conn, r->table) != ODP_OK) {
@@ -812,6 +839,7 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 			    struct harvest_result *result)
 {
 	struct run r;
+	struct incremental inc;   /* outlives r.src, which borrows inc.job */
 	enum odp_status rc;
 	bool unchanged = false, locked = false;
 
@@ -842,7 +870,8 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	log_info("run %lld of job \"%s\" started", (long long)result->run_id,
 		 job->identifier);
 
-	r.src = source_open(job, r.errbuf);
+	r.src = incremental_open(&inc, conn, job, r.dataset_id,
+				 result->run_id, opts->full, r.errbuf);
 	if (!r.src) {
 		rc = ODP_ERR_SOURCE;
 		goto failed;
@@ -869,7 +898,11 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 			  (long long)result->run_id, REJECTS_KEPT);
 		add_warning(&r, sb_steal(&text));
 	}
-	if (rc != ODP_OK || (rc = build_indexes(&r)) != ODP_OK)
+	if (rc != ODP_OK ||
+	    (rc = incremental_apply(&inc, conn, r.src, r.table, r.checksum,
+				    &result->rows_loaded, &r.rejects,
+				    r.errbuf)) != ODP_OK ||
+	    (rc = build_indexes(&r)) != ODP_OK)
 		goto failed;
 	unchanged = r.published_id &&
 		    strcmp(r.published_checksum, r.checksum) == 0;
