@@ -6,6 +6,12 @@
  * spreadsheets, WFS, OGC API Features, ArcGIS REST, ...  Typed OGR fields
  * are rendered here as PostgreSQL text input; string fields are handed over
  * as they are, for source.c to type.
+ *
+ * Where GDAL (3.6, Debian 12) reads a source silently wrong, this file
+ * refuses it or makes up for it: a shapefile without its .dbf and a CSV
+ * with ragged rows are refused, the dates of ArcGIS REST layers (which GDAL
+ * 3.6 gives as numbers of milliseconds) are read as timestamps, and curve
+ * geometry types that hold straight lines only are made linear.
  */
 #include "driver.h"
 
@@ -14,16 +20,31 @@
 #include "util.h"
 
 #include <cpl_conv.h>
+#include <cpl_csv.h>
 #include <cpl_error.h>
+#include <cpl_http.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <ctype.h>
 #include <errno.h>
 #include <gdal.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
+
+/* Largest ArcGIS REST answer read to learn the types of its fields. */
+#define ESRI_JSON_MAX ((size_t)64 << 20)
+
+/* Longest CSV line the ragged-row check reads: GDAL's own default. */
+#define CSV_LINE_MAX 10000000
+
+/* Ragged CSV rows quoted in the message. */
+#define CSV_RAGGED_QUOTED 3
 
 struct gdal_driver {
 	struct driver base;
@@ -32,6 +53,9 @@ struct gdal_driver {
 	OGRLayerH layer;
 	OGRFeatureH feature;    /* the current record */
 	const char *encoding;   /* shapefile ENCODING open option, or NULL */
+	bool *epoch_ms;         /* per column: an ArcGIS date that GDAL reads
+				   as milliseconds since 1970; NULL when
+				   there is none (owned) */
 	int64_t n_read;
 	struct sb value;        /* the value last rendered */
 	bool result_set;        /* layer is a GDALDatasetExecuteSQL() result */
@@ -45,30 +69,61 @@ static const char *gdal_error(const char *fallback)
 	return msg && *msg ? msg : fallback;
 }
 
+/* GDAL's error handler while a source is opened: failures are gathered
+ * into the struct sb given as user data, since GDAL often states the cause
+ * first ("At line 99, character 8: Unterminated string") and a summary
+ * last ("Failed to read GeoJSON data"), and the last message alone would
+ * lose the cause.  Other messages go to the log, as source.c's handler
+ * sends them. */
+static void CPL_STDCALL collect_errors(CPLErr level, CPLErrorNum num,
+				       const char *msg)
+{
+	struct sb *errors = CPLGetErrorHandlerUserData();
+
+	(void)num;
+	if (level == CE_Warning)
+		log_warn("GDAL: %s", msg);
+	else if (level < CE_Failure)
+		log_debug("GDAL: %s", msg);
+	else if (!errors->buf || !strstr(errors->buf, msg))
+		sb_printf(errors, "%s%s", errors->len ? "; " : "", msg);
+}
+
 /* A plain file name, as opposed to "/vsicurl/...", "PG:..." or a URL. */
 static bool is_local_path(const char *path)
 {
 	return strncmp(path, "/vsi", 4) != 0 && strchr(path, ':') == NULL;
 }
 
-/* True when path ends with a shapefile's ".shp" and has no ".cpg" beside
- * it: then nothing says how its text is encoded. */
-static bool shapefile_without_cpg(const char *path)
+static bool is_shapefile(const char *path)
 {
 	size_t len = strlen(path);
-	struct stat st;
-	char *cpg;
-	bool missing;
+	return len >= 4 && strcasecmp(path + len - 4, ".shp") == 0;
+}
 
-	if (len < 4 || strcasecmp(path + len - 4, ".shp") != 0)
-		return false;
-	cpg = xstrdup(path);
-	memcpy(cpg + len - 3, "cpg", 3);
-	missing = stat(cpg, &st) != 0;
-	memcpy(cpg + len - 3, "CPG", 3);
-	missing = missing && stat(cpg, &st) != 0;
-	free(cpg);
-	return missing;
+/* True when the file of a shapefile's set with extension ext (three
+ * lowercase letters), in lower or upper case, is beside path. */
+static bool sidecar_exists(const char *path, const char *ext)
+{
+	size_t len = strlen(path), k;
+	struct stat st;
+	char *p = xstrdup(path);
+	bool found;
+
+	memcpy(p + len - 3, ext, 3);
+	found = stat(p, &st) == 0;
+	for (k = 0; k < 3; k++)
+		p[len - 3 + k] = (char)toupper((unsigned char)ext[k]);
+	found = found || stat(p, &st) == 0;
+	free(p);
+	return found;
+}
+
+/* True when path is a shapefile with no ".cpg" beside it: then nothing
+ * says how its text is encoded. */
+static bool shapefile_without_cpg(const char *path)
+{
+	return is_shapefile(path) && !sidecar_exists(path, "cpg");
 }
 
 /* Reads every text value of the layer as raw bytes; true when one of them
@@ -133,6 +188,7 @@ static bool open_layer(struct gdal_driver *g, const struct job *job,
 		       char *errbuf)
 {
 	struct stat st;
+	struct sb errors;
 	char **options = NULL;
 	size_t i;
 
@@ -141,19 +197,34 @@ static bool open_layer(struct gdal_driver *g, const struct job *job,
 			    strerror(errno));
 		return false;
 	}
+	/* GDAL opens a .shp alone and gives its geometries without a single
+	 * attribute: the dataset would lose its content without a word. */
+	if (is_local_path(g->path) && is_shapefile(g->path) &&
+	    !sidecar_exists(g->path, "dbf")) {
+		util_seterr(errbuf, "could not open source \"%s\": its .dbf file, "
+			    "which holds the attributes, is missing beside it",
+			    g->path);
+		return false;
+	}
 	for (i = 0; i < job->source.n_open_options; i++)
 		options = CSLAddString(options, job->source.open_options[i]);
 	if (g->encoding)
 		options = CSLSetNameValue(options, "ENCODING", g->encoding);
+	sb_init(&errors, ODP_ERRBUF_SIZE);
 	CPLErrorReset();
+	CPLPushErrorHandlerEx(collect_errors, &errors);
 	g->ds = GDALOpenEx(g->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
 			   (const char *const *)options, NULL);
+	CPLPopErrorHandler();
 	CSLDestroy(options);
 	if (!g->ds) {
 		util_seterr(errbuf, "could not open source \"%s\": %s", g->path,
-			    gdal_error("GDAL recognises no vector format in it"));
+			    errors.len ? errors.buf
+				       : "GDAL recognises no vector format in it");
+		sb_free(&errors);
 		return false;
 	}
+	sb_free(&errors);
 	if (!job->source.layer) {
 		if (GDALDatasetGetLayerCount(g->ds) < 1) {
 			util_seterr(errbuf, "source \"%s\" has no layer", g->path);
@@ -177,6 +248,208 @@ static bool open_layer(struct gdal_driver *g, const struct job *job,
 		return false;
 	}
 	return true;
+}
+
+/* True when every token is empty or blanks. */
+static bool tokens_blank(char **tokens)
+{
+	for (; *tokens; tokens++)
+		if ((*tokens)[strspn(*tokens, " \t")] != '\0')
+			return false;
+	return true;
+}
+
+/* Lines a record of the CSV tokenizer took: quoted values may hold line
+ * breaks. */
+static long long tokens_lines(char **tokens)
+{
+	long long n = 1;
+	const char *p;
+
+	for (; *tokens; tokens++)
+		for (p = *tokens; (p = strchr(p, '\n')) != NULL; p++)
+			n++;
+	return n;
+}
+
+/* GDAL's CSV driver reads a row with too few fields as if the last ones
+ * were empty, and drops the fields beyond the header's without a word: a
+ * forgotten separator, or one inside a value that should have been quoted,
+ * shifts values into the wrong columns.  This pass reads the file again
+ * with GDAL's own CSV tokenizer and refuses it when a row's count of fields
+ * is not the header's.  Fields beyond the header's that are all empty (a
+ * trailing separator) and lines of blanks are let through: GDAL reads them
+ * harmlessly.  The delimiter is the one of GDAL's (",", ";", tab, space)
+ * that splits the header into the layer's fields; when none does (open
+ * options that add or remove columns), the file is not checked.  A header
+ * that only spaces split, or nothing, and that holds "|" is a
+ * pipe-separated file, which GDAL 3.6 cannot read: refused too. */
+static bool csv_check_rows(struct gdal_driver *g, const struct job *job,
+			   char *errbuf)
+{
+	static const char delimiters[] = ",;\t ";
+	int n_fields = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(g->layer));
+	bool merge = false, ok = true;
+	char delim[2] = {0, 0}, **tokens = NULL;
+	long long line = 1, feature = 0, n_bad = 0;
+	struct sb bad;
+	VSILFILE *fp;
+	size_t i, k;
+
+	for (i = 0; i < job->source.n_open_options; i++)
+		if (strncasecmp(job->source.open_options[i],
+				"MERGE_SEPARATOR=", 16) == 0)
+			merge = CPLTestBool(job->source.open_options[i] + 16);
+	if (!(fp = VSIFOpenL(g->path, "rb")))
+		return true;
+	for (k = 0; k < sizeof delimiters - 1 && !delim[0]; k++) {
+		char sep[2] = {delimiters[k], 0};
+		VSIFSeekL(fp, 0, SEEK_SET);
+		tokens = CSVReadParseLine3L(fp, CSV_LINE_MAX, sep, true, false,
+					    merge, true);
+		if (tokens && CSLCount(tokens) == n_fields)
+			delim[0] = sep[0];
+		else
+			CSLDestroy(tokens);
+	}
+	if (!delim[0]) {
+		VSIFCloseL(fp);
+		return true;
+	}
+	if (delim[0] == ' ' || n_fields == 1)
+		for (i = 0; tokens[i] && ok; i++)
+			ok = strchr(tokens[i], '|') == NULL;
+	line += tokens_lines(tokens);
+	CSLDestroy(tokens);
+	if (!ok) {
+		VSIFCloseL(fp);
+		util_seterr(errbuf, "source \"%s\" separates its columns with "
+			    "\"|\", which GDAL cannot read; save it with \";\", "
+			    "\",\" or tabulations between the columns", g->path);
+		return false;
+	}
+	sb_init(&bad, ODP_ERRBUF_SIZE);
+	while ((tokens = CSVReadParseLine3L(fp, CSV_LINE_MAX, delim, true,
+					    false, merge, true)) != NULL) {
+		int n = CSLCount(tokens);
+		if (n > 0)
+			feature++;
+		if (n > 0 && n != n_fields && !tokens_blank(tokens) &&
+		    !(n > n_fields && tokens_blank(tokens + n_fields))) {
+			if (++n_bad <= CSV_RAGGED_QUOTED)
+				sb_printf(&bad, "%sfeature %lld (line %lld) has %d",
+					  n_bad > 1 ? ", " : "", feature, line, n);
+		}
+		line += tokens_lines(tokens);
+		CSLDestroy(tokens);
+	}
+	VSIFCloseL(fp);
+	if (n_bad)
+		util_seterr(errbuf, "source \"%s\" has %lld rows whose count of "
+			    "fields is not the header's %d: %s%s (a separator is "
+			    "missing, or one inside a value is not quoted)",
+			    g->path, n_bad, n_fields, bad.buf ? bad.buf : "",
+			    n_bad > CSV_RAGGED_QUOTED ? ", ..." : "");
+	sb_free(&bad);
+	return n_bad == 0;
+}
+
+/* The JSON of an ArcGIS REST answer (a URL, a file or the text itself, as
+ * GDAL's ESRIJSON driver takes them), or NULL; the caller json_decref()s
+ * it.  A URL is fetched through GDAL's own HTTP access, so that it sees
+ * what the driver saw. */
+static json_t *esri_answer(const char *path)
+{
+	json_t *root = NULL;
+
+	if (strncasecmp(path, "ESRIJSON:", 9) == 0)
+		path += 9;
+	if (strncasecmp(path, "http://", 7) == 0 ||
+	    strncasecmp(path, "https://", 8) == 0) {
+		char max[48];
+		char *options[] = {max, NULL};
+		CPLHTTPResult *res;
+
+		snprintf(max, sizeof max, "MAX_FILE_SIZE=%zu", ESRI_JSON_MAX);
+		res = CPLHTTPFetch(path, options);
+		if (res && res->nStatus == 0 && res->pabyData)
+			root = json_loadb((const char *)res->pabyData,
+					  (size_t)res->nDataLen, 0, NULL);
+		CPLHTTPDestroyResult(res);
+	} else if (*path == '{') {
+		root = json_loads(path, 0, NULL);
+	} else {
+		GByte *buf = NULL;
+		vsi_l_offset size = 0;
+		if (VSIIngestFile(NULL, path, &buf, &size, (GIntBig)ESRI_JSON_MAX))
+			root = json_loadb((const char *)buf, (size_t)size, 0, NULL);
+		VSIFree(buf);
+	}
+	CPLErrorReset();
+	return root;
+}
+
+/* GDAL 3.6's ESRIJSON driver reads esriFieldTypeDate fields as text
+ * holding milliseconds since 1970 (GDAL 3.8 reads them as dates), and odp
+ * would publish a column of big integers.  The answer's own "fields" say
+ * which are dates: they become timestamp columns. */
+static void esri_find_dates(struct gdal_driver *g)
+{
+	json_t *root = esri_answer(g->path), *field;
+	size_t k, i;
+
+	json_array_foreach(json_object_get(root, "fields"), k, field) {
+		const char *name = json_string_value(json_object_get(field, "name"));
+		const char *type = json_string_value(json_object_get(field, "type"));
+
+		if (!name || !type || strcmp(type, "esriFieldTypeDate") != 0)
+			continue;
+		for (i = 0; i < g->base.n_columns; i++) {
+			struct driver_column *c = &g->base.columns[i];
+			if (!c->infer || strcmp(c->source_name, name) != 0)
+				continue;
+			if (!g->epoch_ms)
+				g->epoch_ms = xcalloc(g->base.n_columns,
+						      sizeof *g->epoch_ms);
+			g->epoch_ms[i] = true;
+			c->type = COL_TIMESTAMP;
+			c->infer = false;
+		}
+	}
+	json_decref(root);
+}
+
+/* "1346630400000", a date as ArcGIS writes it (milliseconds since 1970),
+ * as a UTC timestamp for PostgreSQL in g->value, or NULL with *reject. */
+static const char *epoch_ms_value(struct gdal_driver *g, const char *text,
+				  const char **reject)
+{
+	int64_t ms, secs;
+	int millis;
+	time_t t;
+	struct tm tm;
+
+	if (!util_parse_int64(text, &ms)) {
+		*reject = "a date that is not a number of milliseconds since 1970";
+		return NULL;
+	}
+	secs = ms / 1000;
+	millis = (int)(ms % 1000);
+	if (millis < 0) {
+		millis += 1000;
+		secs--;
+	}
+	t = (time_t)secs;
+	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 ||
+	    tm.tm_year + 1900 > 9999) {
+		*reject = "a date out of the years 1 to 9999";
+		return NULL;
+	}
+	sb_reset(&g->value);
+	sb_printf(&g->value, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+00:00",
+		  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		  tm.tm_min, tm.tm_sec, millis);
+	return g->value.buf;
 }
 
 static bool map_field_type(OGRFieldDefnH fd, struct driver_column *c)
@@ -264,11 +537,13 @@ static const char *gdal_value(struct driver *d, size_t i, const char **reject)
 	float s;
 	double x;
 
-	(void)reject;
 	if (!OGR_F_IsFieldSetAndNotNull(f, field))
 		return NULL;
 	if (c->infer)
 		return OGR_F_GetFieldAsString(f, field);
+	if (g->epoch_ms && g->epoch_ms[i])
+		return epoch_ms_value(g, OGR_F_GetFieldAsString(f, field),
+				      reject);
 	sb_reset(&g->value);
 	switch (c->type) {
 	case COL_INTEGER:
@@ -313,10 +588,23 @@ static const char *gdal_value(struct driver *d, size_t i, const char **reject)
 	return g->value.buf;
 }
 
+/* A WFS or GML schema, a GeoPackage or a FileGDB may declare curve types
+ * (CurvePolygon, MultiSurface, CompoundCurve) for geometries that hold
+ * straight lines only.  PostGIS would keep the curve type, which its
+ * ST_AsGeoJSON cannot write: published geometries are linear. */
 static OGRGeometryH gdal_take_geometry(struct driver *d)
 {
 	struct gdal_driver *g = (struct gdal_driver *)d;
-	return OGR_F_StealGeometry(g->feature);
+	OGRGeometryH geom = OGR_F_StealGeometry(g->feature), linear;
+
+	if (geom && OGR_G_HasCurveGeometry(geom, FALSE)) {
+		linear = OGR_G_GetLinearGeometry(geom, 0, NULL);
+		if (linear) {
+			OGR_G_DestroyGeometry(geom);
+			geom = linear;
+		}
+	}
+	return geom;
 }
 
 static int64_t gdal_record_id(struct driver *d)
@@ -355,6 +643,7 @@ static void gdal_close(struct driver *d)
 	if (g->ds)
 		GDALClose(g->ds);
 	sb_free(&g->value);
+	free(g->epoch_ms);
 	free(g->name);
 	driver_free_base(d);
 	free(g);
@@ -369,6 +658,7 @@ struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 {
 	struct gdal_driver *g = xcalloc(1, sizeof *g);
 	OGRSpatialReferenceH srs;
+	const char *driver;
 
 	g->base.ops = &gdal_ops;
 	g->path = job->source.resolved_path;
@@ -380,6 +670,14 @@ struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 		gdal_close(&g->base);
 		return NULL;
 	}
+	driver = GDALGetDriverShortName(GDALGetDatasetDriver(g->ds));
+	if (strcmp(driver, "CSV") == 0 && is_local_path(g->path) &&
+	    !csv_check_rows(g, job, errbuf)) {
+		gdal_close(&g->base);
+		return NULL;
+	}
+	if (strcmp(driver, "ESRIJSON") == 0)
+		esri_find_dates(g);
 	g->base.geometry_type = OGR_L_GetGeomType(g->layer);
 	g->base.has_geometry = g->base.geometry_type != wkbNone;
 	srs = OGR_L_GetSpatialRef(g->layer);
@@ -409,7 +707,8 @@ struct driver *driver_gdal_open_result(GDALDatasetH ds, OGRLayerH layer,
 		gdal_close(&g->base);
 		return NULL;
 	}
-	g->base.has_geometry = OGR_L_GetGeomType(layer) != wkbNone;
+	g->base.geometry_type = OGR_L_GetGeomType(layer);
+	g->base.has_geometry = g->base.geometry_type != wkbNone;
 	srs = OGR_L_GetSpatialRef(layer);
 	if (srs)
 		g->base.srs = OSRClone(srs);

@@ -53,15 +53,17 @@
 #define BACKOFF_DELAY_MAX_MS 60000
 #define RETRY_AFTER_MAX_S 300
 #define BACKOFF_TOTAL_MAX_MS (15 * 60 * 1000)
+/* Longest URL shown in a message; longer ones are cut. */
+#define SHOWN_URL_MAX 200
 /* Query parameters whose values are masked in messages. */
-static const char *const secret_words[] = {"token", "key",    "password",
-					   "passwd", "secret", "signature",
-					   "auth", "session"};
+static const char *const secret_words[] = {"token",  "key",    "password",
+                                           "passwd", "secret", "signature",
+                                           "auth",   "session"};
 /* Kinds of JSON values seen in a column of the first page. */
 #define SEEN_INTEGER 1u
 #define SEEN_REAL 2u
 #define SEEN_BOOLEAN 4u
-#define SEEN_OTHER 8u   /* strings, objects, arrays: text */
+#define SEEN_OTHER 8u /* strings, objects, arrays: text */
 /* Reals within +-2^53 with no fraction are integers, exactly. */
 #define INTEGRAL_REAL_MAX 9007199254740992.0
 
@@ -69,17 +71,17 @@ enum paging_kind { PAGING_NONE, PAGING_NEXT, PAGING_PAGE, PAGING_OFFSET };
 
 struct http_driver {
 	struct driver base;
-	const struct job *job;      /* borrowed */
-	char *shown_url;            /* the job's url for messages, masked */
-	const char *records_ptr;    /* borrowed from the job; "" by default */
-	char *geometry_member;      /* the record member holding the
-				       geometry, kept out of the columns */
+	const struct job *job;   /* borrowed */
+	char *shown_url;         /* the job's url for messages, masked */
+	const char *records_ptr; /* borrowed from the job; "" by default */
+	char *geometry_member;   /* the record member holding the
+	                            geometry, kept out of the columns */
 	enum paging_kind paging;
 	int64_t max_pages;
-	long timeout;               /* seconds per request */
+	long timeout; /* seconds per request */
 	int64_t retries;
-	int64_t backoff_ms;         /* base delay */
-	int64_t slept_ms;           /* waited so far in this run */
+	int64_t backoff_ms; /* base delay */
+	int64_t slept_ms;   /* waited so far in this run */
 	bool curl_initialised;
 	CURL *curl;                 /* reused for every page */
 	struct curl_slist *headers; /* expanded values: secret */
@@ -88,24 +90,24 @@ struct http_driver {
 	int64_t next_value;         /* PAGING_PAGE/OFFSET: the parameter's */
 	struct sb body;             /* the page being received */
 	bool too_large;
-	json_t *page;               /* the current page */
-	json_t *records;            /* borrowed from page; NULL: none */
+	json_t *page;    /* the current page */
+	json_t *records; /* borrowed from page; NULL: none */
 	size_t n_records;
-	size_t pos;                 /* index of the next record */
-	int64_t page_no;            /* number of the current page, from 1 */
+	size_t pos;      /* index of the next record */
+	int64_t page_no; /* number of the current page, from 1 */
 	bool last_page;
-	uint64_t *url_hashes;       /* of every page fetched, by page - 1 */
+	uint64_t *url_hashes; /* of every page fetched, by page - 1 */
 	size_t n_url_hashes;
 	size_t url_hashes_cap;
-	uint64_t body_hash;         /* of the previous page */
-	json_t *column_index;       /* member name -> column index */
-	json_t *record;             /* the current record, borrowed */
-	OGRGeometryH geometry;      /* the current record's, owned */
-	const char *reject;         /* why the current record is rejected */
-	int64_t n_extra;            /* records with members page 1 lacks */
-	char *first_extra;          /* the first such member */
-	struct sb json_text;        /* the last value written as JSON */
-	char number[32];            /* the last number rendered */
+	uint64_t body_hash;    /* of the previous page */
+	json_t *column_index;  /* member name -> column index */
+	json_t *record;        /* the current record, borrowed */
+	OGRGeometryH geometry; /* the current record's, owned */
+	const char *reject;    /* why the current record is rejected */
+	int64_t n_extra;       /* records with members page 1 lacks */
+	char *first_extra;     /* the first such member */
+	struct sb json_text;   /* the last value written as JSON */
+	char number[32];       /* the last number rendered */
 };
 
 /* 64-bit FNV-1a, to recognise a URL or a page seen before. */
@@ -144,6 +146,22 @@ static bool is_secret_name(const char *name, size_t len)
 	return false;
 }
 
+/* Cuts s (malloc'd, taken and returned) to SHOWN_URL_MAX bytes and an
+ * ellipsis, on a UTF-8 character boundary, so that a long URL leaves room
+ * for the reason in a message. */
+static char *truncate_shown(char *s)
+{
+	size_t len = strlen(s);
+
+	if (len <= SHOWN_URL_MAX)
+		return s;
+	len = SHOWN_URL_MAX - 3; /* "..." and the NUL fit in s */
+	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+		len--;
+	memcpy(s + len, "...", 4);
+	return s;
+}
+
 /* The job's url as messages show it: a password in the authority and the
  * values of query parameters named like credentials are masked, unless
  * they are ${VAR} references, which say where the secret is without
@@ -169,7 +187,7 @@ static char *mask_url(const char *url)
 	query = strchr(p, '?');
 	if (!query) {
 		sb_puts(&out, p);
-		return sb_steal(&out);
+		return truncate_shown(sb_steal(&out));
 	}
 	sb_append(&out, p, (size_t)(query + 1 - p));
 	p = query + 1;
@@ -191,7 +209,7 @@ static char *mask_url(const char *url)
 		p = amp + 1;
 	}
 	sb_puts(&out, end);
-	return sb_steal(&out);
+	return truncate_shown(sb_steal(&out));
 }
 
 static const char *http_reason(long status)
@@ -235,7 +253,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct http_driver *h = arg;
 
-	(void)size;   /* always 1 */
+	(void)size; /* always 1 */
 	sb_append(&h->body, data, n);
 	if (sb_failed(&h->body)) {
 		h->too_large = true;
@@ -246,7 +264,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 
 /* libcurl's progress callback: a signal stops the transfer at once. */
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-		       curl_off_t ultotal, curl_off_t ulnow)
+                       curl_off_t ultotal, curl_off_t ulnow)
 {
 	(void)arg;
 	(void)dltotal;
@@ -259,7 +277,8 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 /* Sleeps ms milliseconds; false when a signal asks the run to stop. */
 static bool sleep_ms(int64_t ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	struct timespec ts = {(time_t)(ms / 1000),
+	                      (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0) {
 		if (errno != EINTR || harvest_stop_requested)
@@ -271,7 +290,7 @@ static bool sleep_ms(int64_t ms)
 /* The wait before retry number attempt + 1 (0-based attempt), or -1 when
  * the server asks for a longer wait than odp allows. */
 static int64_t backoff_delay(const struct http_driver *h, int attempt,
-			     curl_off_t retry_after)
+                             curl_off_t retry_after)
 {
 	int64_t delay = h->backoff_ms;
 	int k;
@@ -299,38 +318,39 @@ static bool retryable_curl_error(CURLcode rc)
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return true;
-	default:
-		return false;
+	case CURLE_SSL_CONNECT_ERROR: return true;
+	default: return false;
 	}
 }
 
 /* What went wrong with one attempt, for messages. */
 static void describe_failure(struct http_driver *h, CURLcode rc, long status,
-			     char *why, size_t size)
+                             char *why, size_t size)
 {
 	if (rc == CURLE_OK) {
 		snprintf(why, size, "the server answered %ld%s%s", status,
-			 *http_reason(status) ? " " : "", http_reason(status));
+		         *http_reason(status) ? " " : "", http_reason(status));
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(why, size, "no complete answer within %ld s "
-			 "(request_timeout)", h->timeout);
+		snprintf(why, size,
+		         "no complete answer within %ld s (request_timeout)",
+		         h->timeout);
 	} else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
 		snprintf(why, size, "only http and https URLs can be fetched");
 	} else if (rc == CURLE_TOO_MANY_REDIRECTS) {
 		snprintf(why, size, "more than %ld redirects", REDIRECTS_MAX);
 	} else {
 		/* curl_easy_strerror() is generic and never repeats the URL
-		 * or the headers; the error buffer could. */
+		 * or the headers; the error buffer could.  Lowercased, as
+		 * our messages are. */
 		snprintf(why, size, "%s", curl_easy_strerror(rc));
+		why[0] = (char)tolower((unsigned char)why[0]);
 	}
 }
 
 /* Fetches url into h->body, retrying transient failures.  The message
  * names the page, never url itself (it may hold a token). */
 static int fetch(struct http_driver *h, const char *url, int64_t page,
-		 char *errbuf)
+                 char *errbuf)
 {
 	char why[256];
 	int attempt;
@@ -350,73 +370,76 @@ static int fetch(struct http_driver *h, const char *url, int64_t page,
 		status = 0;
 		if (rc == CURLE_OK &&
 		    curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
-				      &status) != CURLE_OK)
+		                      &status) != CURLE_OK)
 			status = 0;
 		if (rc == CURLE_OK && status >= 200 && status < 300)
 			return ODP_OK;
 		if (rc == CURLE_ABORTED_BY_CALLBACK && harvest_stop_requested) {
-			util_seterr(errbuf, "page %lld of \"%s\": stopped by a "
-				    "signal", (long long)page,
-				    h->shown_url);
+			util_seterr(errbuf,
+			            "page %lld of \"%s\": stopped by a signal",
+			            (long long)page, h->shown_url);
 			return ODP_ERR_SOURCE;
 		}
 		if (h->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-			util_seterr(errbuf, "page %lld of \"%s\" is larger than "
-				    "%zu MiB; ask for smaller pages (paging.size)",
-				    (long long)page, h->shown_url,
-				    PAGE_MAX >> 20);
+			util_seterr(
+			    errbuf,
+			    "page %lld of \"%s\" is larger than %zu MiB; ask "
+			    "for smaller pages (paging.size)",
+			    (long long)page, h->shown_url, PAGE_MAX >> 20);
 			return ODP_ERR_SOURCE;
 		}
 		describe_failure(h, rc, status, why, sizeof why);
 		retry = rc == CURLE_OK ? status == 429 || status >= 500
-				       : retryable_curl_error(rc);
+		                       : retryable_curl_error(rc);
 		if (!retry) {
 			util_seterr(errbuf, "page %lld of \"%s\": %s%s",
-				    (long long)page, h->shown_url, why,
-				    status == 401 || status == 403
-					    ? "; check the headers and tokens "
-					      "the job sends"
-					    : "");
+			            (long long)page, h->shown_url, why,
+			            status == 401 || status == 403
+			                ? "; check the headers and tokens "
+			                  "the job sends"
+			                : "");
 			return ODP_ERR_SOURCE;
 		}
 		if (attempt >= h->retries) {
-			util_seterr(errbuf, "page %lld of \"%s\": %s; gave up "
-				    "after %d attempts (request_retries is "
-				    "%lld)", (long long)page,
-				    h->shown_url, why, attempt + 1,
-				    (long long)h->retries);
+			util_seterr(errbuf,
+			            "page %lld of \"%s\": %s; gave up after %d "
+			            "attempt%s (request_retries is %lld)",
+			            (long long)page, h->shown_url, why,
+			            attempt + 1, attempt ? "s" : "",
+			            (long long)h->retries);
 			return ODP_ERR_SOURCE;
 		}
 		if (rc == CURLE_OK &&
 		    curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER,
-				      &retry_after) != CURLE_OK)
+		                      &retry_after) != CURLE_OK)
 			retry_after = 0;
 		delay = backoff_delay(h, attempt, retry_after);
 		if (delay < 0) {
-			util_seterr(errbuf, "page %lld of \"%s\": %s and asks "
-				    "to retry in %lld s, longer than odp waits "
-				    "(%d s)", (long long)page,
-				    h->shown_url, why, (long long)retry_after,
-				    RETRY_AFTER_MAX_S);
+			util_seterr(errbuf,
+			            "page %lld of \"%s\": %s and asks to retry "
+			            "in %lld s, longer than odp waits (%d s)",
+			            (long long)page, h->shown_url, why,
+			            (long long)retry_after, RETRY_AFTER_MAX_S);
 			return ODP_ERR_SOURCE;
 		}
 		if (h->slept_ms + delay > BACKOFF_TOTAL_MAX_MS) {
-			util_seterr(errbuf, "page %lld of \"%s\": %s; gave up "
-				    "after waiting %lld s in all for the "
-				    "server", (long long)page,
-				    h->shown_url, why,
-				    (long long)(h->slept_ms / 1000));
+			util_seterr(errbuf,
+			            "page %lld of \"%s\": %s; gave up after "
+			            "waiting %lld s in all for the server",
+			            (long long)page, h->shown_url, why,
+			            (long long)(h->slept_ms / 1000));
 			return ODP_ERR_SOURCE;
 		}
 		log_warn("page %lld of \"%s\": %s; retrying in %.1f s "
-			 "(retry %d of %lld)", (long long)page,
-			 h->shown_url, why, (double)delay / 1000, attempt + 1,
-			 (long long)h->retries);
+		         "(retry %d of %lld)",
+		         (long long)page, h->shown_url, why,
+		         (double)delay / 1000, attempt + 1,
+		         (long long)h->retries);
 		h->slept_ms += delay;
 		if (!sleep_ms(delay)) {
-			util_seterr(errbuf, "page %lld of \"%s\": stopped by a "
-				    "signal", (long long)page,
-				    h->shown_url);
+			util_seterr(errbuf,
+			            "page %lld of \"%s\": stopped by a signal",
+			            (long long)page, h->shown_url);
 			return ODP_ERR_SOURCE;
 		}
 	}
@@ -428,7 +451,8 @@ static bool declared_not_json(struct http_driver *h, const char **type)
 {
 	char *ct = NULL;
 
-	if (curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK ||
+	if (curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ct) !=
+	        CURLE_OK ||
 	    !ct)
 		return false;
 	*type = ct;
@@ -445,23 +469,27 @@ static int parse_page(struct http_driver *h, int64_t page, char *errbuf)
 	json_error_t err;
 	const char *type = NULL;
 
-	h->page = json_loadb(h->body.buf ? h->body.buf : "", h->body.len, 0,
-			     &err);
+	h->page =
+	    json_loadb(h->body.buf ? h->body.buf : "", h->body.len, 0, &err);
 	if (h->page)
 		return ODP_OK;
 	if (declared_not_json(h, &type)) {
 		size_t len = strcspn(type, ";");
-		util_seterr(errbuf, "page %lld of \"%s\": the server answered "
-			    "%.*s, not JSON", (long long)page, h->shown_url,
-			    (int)len, type);
+		util_seterr(errbuf,
+		            "page %lld of \"%s\": the server answered %.*s, "
+		            "not JSON",
+		            (long long)page, h->shown_url, (int)len, type);
 	} else if (h->body.len == 0) {
-		util_seterr(errbuf, "page %lld of \"%s\": the server answered "
-			    "an empty body, not JSON", (long long)page,
-			    h->shown_url);
+		util_seterr(errbuf,
+		            "page %lld of \"%s\": the server answered an empty "
+		            "body, not JSON",
+		            (long long)page, h->shown_url);
 	} else {
-		util_seterr(errbuf, "page %lld of \"%s\" is not valid JSON: "
-			    "%s at line %d, column %d", (long long)page,
-			    h->shown_url, err.text, err.line, err.column);
+		util_seterr(errbuf,
+		            "page %lld of \"%s\" is not valid JSON: %s at line "
+		            "%d, column %d",
+		            (long long)page, h->shown_url, err.text, err.line,
+		            err.column);
 	}
 	return ODP_ERR_SOURCE;
 }
@@ -502,21 +530,29 @@ static int locate_records(struct http_driver *h, char *errbuf)
 		h->n_records = 0;
 		return ODP_OK;
 	}
-	if (r) {
-		util_seterr(errbuf, "page %lld of \"%s\": the records at "
-			    "\"%s\" are %s, not an array", (long long)h->page_no,
-			    h->shown_url, h->records_ptr, json_kind(r));
-	} else if (json_is_object(h->page)) {
+	if (json_is_object(h->page))
 		list_members(h->page, members, sizeof members);
-		util_seterr(errbuf, "page %lld of \"%s\" has nothing at \"%s\" "
-			    "(source.records); the page is an object with "
-			    "members %s", (long long)h->page_no, h->shown_url,
-			    h->records_ptr, *members ? members : "(none)");
+	else
+		util_strlcpy(members, "(none)", sizeof members);
+	if (r == h->page) {
+		util_seterr(errbuf,
+		            "page %lld of \"%s\" is %s, not an array of "
+		            "records; set source.records to where they are "
+		            "(the page's members are %s)",
+		            (long long)h->page_no, h->shown_url, json_kind(r),
+		            members);
+	} else if (r) {
+		util_seterr(errbuf,
+		            "page %lld of \"%s\": the records at \"%s\" are "
+		            "%s, not an array",
+		            (long long)h->page_no, h->shown_url, h->records_ptr,
+		            json_kind(r));
 	} else {
-		util_seterr(errbuf, "page %lld of \"%s\" has nothing at \"%s\" "
-			    "(source.records); the page is %s",
-			    (long long)h->page_no, h->shown_url, h->records_ptr,
-			    json_kind(h->page));
+		util_seterr(errbuf,
+		            "page %lld of \"%s\" has nothing at \"%s\" "
+		            "(source.records); the page is %s with members %s",
+		            (long long)h->page_no, h->shown_url, h->records_ptr,
+		            json_kind(h->page), members);
 	}
 	return ODP_ERR_SOURCE;
 }
@@ -558,8 +594,10 @@ static char *numbered_url(struct http_driver *h, int64_t value, char *errbuf)
 	if (sb_failed(&q) ||
 	    curl_url_set(u, CURLUPART_QUERY, q.buf, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
-		util_seterr(errbuf, "could not set parameter \"%s\" in the URL "
-			    "of source \"%s\"", pg->param, h->shown_url);
+		util_seterr(errbuf,
+		            "could not set parameter \"%s\" in the URL of "
+		            "source \"%s\"",
+		            pg->param, h->shown_url);
 		url = NULL;
 	}
 	if (query) {
@@ -589,23 +627,26 @@ static int read_next_link(struct http_driver *h, char *errbuf)
 	    (json_is_string(v) && json_string_length(v) == 0))
 		return ODP_OK;
 	if (!json_is_string(v)) {
-		util_seterr(errbuf, "page %lld of \"%s\": the next page's link "
-			    "at \"%s\" is %s, not a URL", (long long)h->page_no,
-			    h->shown_url, pointer, json_kind(v));
+		util_seterr(errbuf,
+		            "page %lld of \"%s\": the next page's link at "
+		            "\"%s\" is %s, not a URL",
+		            (long long)h->page_no, h->shown_url, pointer,
+		            json_kind(v));
 		return ODP_ERR_SOURCE;
 	}
 	if (!(u = curl_url()))
 		abort();
 	if (curl_easy_getinfo(h->curl, CURLINFO_EFFECTIVE_URL, &effective) !=
-		    CURLE_OK ||
+	        CURLE_OK ||
 	    !effective ||
 	    curl_url_set(u, CURLUPART_URL, effective, 0) != CURLUE_OK ||
 	    curl_url_set(u, CURLUPART_URL, json_string_value(v), 0) !=
-		    CURLUE_OK ||
+	        CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
-		util_seterr(errbuf, "page %lld of \"%s\": the next page's link "
-			    "at \"%s\" is not a valid URL",
-			    (long long)h->page_no, h->shown_url, pointer);
+		util_seterr(errbuf,
+		            "page %lld of \"%s\": the next page's link at "
+		            "\"%s\" is not a valid URL",
+		            (long long)h->page_no, h->shown_url, pointer);
 		rc = ODP_ERR_SOURCE;
 		goto out;
 	}
@@ -622,7 +663,7 @@ out:
 /* Remembers the URL of page, about to be fetched; an error when a page
  * had it already, for then the paging goes round in circles. */
 static int check_url_unseen(struct http_driver *h, const char *url,
-			    int64_t page, char *errbuf)
+                            int64_t page, char *errbuf)
 {
 	uint64_t hash = hash_bytes(url, strlen(url));
 	size_t i;
@@ -630,18 +671,18 @@ static int check_url_unseen(struct http_driver *h, const char *url,
 	for (i = 0; i < h->n_url_hashes; i++) {
 		if (h->url_hashes[i] != hash)
 			continue;
-		util_seterr(errbuf, "the next page's link of page %lld of "
-			    "\"%s\" leads back to page %zu; the paging goes "
-			    "round in circles", (long long)page - 1,
-			    h->shown_url, i + 1);
+		util_seterr(errbuf,
+		            "the next page's link of page %lld of \"%s\" leads "
+		            "back to page %zu; the paging goes round in "
+		            "circles",
+		            (long long)page - 1, h->shown_url, i + 1);
 		return ODP_ERR_SOURCE;
 	}
 	if (h->n_url_hashes == h->url_hashes_cap) {
-		h->url_hashes_cap = h->url_hashes_cap ? 2 * h->url_hashes_cap
-						      : 64;
-		h->url_hashes = xrealloc(h->url_hashes,
-					 h->url_hashes_cap *
-						 sizeof *h->url_hashes);
+		h->url_hashes_cap =
+		    h->url_hashes_cap ? 2 * h->url_hashes_cap : 64;
+		h->url_hashes = xrealloc(
+		    h->url_hashes, h->url_hashes_cap * sizeof *h->url_hashes);
 	}
 	h->url_hashes[h->n_url_hashes++] = hash;
 	return ODP_OK;
@@ -654,9 +695,7 @@ static int plan_next_page(struct http_driver *h, char *errbuf)
 	int rc;
 
 	switch (h->paging) {
-	case PAGING_NONE:
-		h->last_page = true;
-		return ODP_OK;
+	case PAGING_NONE: h->last_page = true; return ODP_OK;
 	case PAGING_NEXT:
 		if ((rc = read_next_link(h, errbuf)) != ODP_OK)
 			return rc;
@@ -667,8 +706,9 @@ static int plan_next_page(struct http_driver *h, char *errbuf)
 		h->next_value++;
 		return ODP_OK;
 	case PAGING_OFFSET:
-		h->last_page = h->n_records == 0 ||
-			       (pg->size > 0 && h->n_records < (size_t)pg->size);
+		h->last_page =
+		    h->n_records == 0 ||
+		    (pg->size > 0 && h->n_records < (size_t)pg->size);
 		h->next_value += (int64_t)h->n_records;
 		return ODP_OK;
 	}
@@ -686,9 +726,9 @@ static char *page_url(struct http_driver *h, int64_t page, char *errbuf)
 	if (h->paging == PAGING_PAGE || h->paging == PAGING_OFFSET)
 		url = numbered_url(h, h->next_value, errbuf);
 	else if (curl_url_get(h->first_url, CURLUPART_URL, &url, 0) !=
-		 CURLUE_OK)
+	         CURLUE_OK)
 		util_seterr(errbuf, "url of source \"%s\" is not a valid URL",
-			    h->shown_url);
+		            h->shown_url);
 	if (!url)
 		return NULL;
 	copy = xstrdup(url);
@@ -706,10 +746,11 @@ static int next_page(struct http_driver *h, char *errbuf)
 	int rc;
 
 	if (page > h->max_pages) {
-		util_seterr(errbuf, "source \"%s\" has more than %lld pages; "
-			    "raise paging.max_pages if that is expected, or "
-			    "check the paging", h->shown_url,
-			    (long long)h->max_pages);
+		util_seterr(errbuf,
+		            "source \"%s\" has more than %lld pages; raise "
+		            "paging.max_pages if that is expected, or check "
+		            "the paging",
+		            h->shown_url, (long long)h->max_pages);
 		return ODP_ERR_SOURCE;
 	}
 	json_decref(h->page);
@@ -733,16 +774,18 @@ static int next_page(struct http_driver *h, char *errbuf)
 		goto out;
 	if ((h->paging == PAGING_PAGE || h->paging == PAGING_OFFSET) &&
 	    page > 1 && h->n_records > 0 && body_hash == h->body_hash) {
-		util_seterr(errbuf, "page %lld of \"%s\" is the same as page "
-			    "%lld; does the server ignore the query parameter "
-			    "\"%s\"?", (long long)page, h->shown_url,
-			    (long long)page - 1, h->job->source.paging.param);
+		util_seterr(errbuf,
+		            "page %lld of \"%s\" is the same as page %lld; the "
+		            "server seems to ignore query parameter \"%s\" "
+		            "(check paging.param)",
+		            (long long)page, h->shown_url, (long long)page - 1,
+		            h->job->source.paging.param);
 		rc = ODP_ERR_SOURCE;
 		goto out;
 	}
 	h->body_hash = body_hash;
 	log_debug("page %lld of \"%s\": %zu records", (long long)page,
-		  h->shown_url, h->n_records);
+	          h->shown_url, h->n_records);
 	rc = plan_next_page(h, errbuf);
 out:
 	free_secret(url);
@@ -781,15 +824,15 @@ static void add_column(struct http_driver *h, const char *name, size_t *cap)
 		return;
 	if (h->base.n_columns == *cap) {
 		*cap = *cap ? 2 * *cap : 16;
-		h->base.columns = xrealloc(h->base.columns,
-					   *cap * sizeof *h->base.columns);
+		h->base.columns =
+		    xrealloc(h->base.columns, *cap * sizeof *h->base.columns);
 	}
 	c = &h->base.columns[h->base.n_columns];
 	memset(c, 0, sizeof *c);
 	c->source_name = xstrdup(name);
 	c->type = COL_TEXT;
 	json_object_set_new(h->column_index, name,
-			    json_integer((json_int_t)h->base.n_columns));
+	                    json_integer((json_int_t)h->base.n_columns));
 	h->base.n_columns++;
 }
 
@@ -821,10 +864,11 @@ static int read_columns(struct http_driver *h, char *errbuf)
 		h->geometry_member = NULL;
 	}
 	if (h->base.n_columns == 0) {
-		util_seterr(errbuf, "page 1 of \"%s\" has no records with "
-			    "members to make columns of; the records at \"%s\" "
-			    "must be JSON objects", h->shown_url,
-			    h->records_ptr);
+		util_seterr(errbuf,
+		            "page 1 of \"%s\" has no records with members to "
+		            "make columns of; the records at \"%s\" must be "
+		            "JSON objects",
+		            h->shown_url, h->records_ptr);
 		return ODP_ERR_SOURCE;
 	}
 	seen = xcalloc(h->base.n_columns, sizeof *seen);
@@ -839,89 +883,6 @@ static int read_columns(struct http_driver *h, char *errbuf)
 		h->base.columns[i].type = type_of_seen(seen[i]);
 	free(seen);
 	return ODP_OK;
-}
-
-static void put_json(struct sb *sb, const json_t *v);
-
-/* Reads the current record's geometry, or why it cannot be. */
-static void read_geometry(struct http_driver *h)
-{
-	json_t *g = json_pointer_get(h->record, h->job->source.geometry);
-
-	if (!g || json_is_null(g))
-		return;
-	if (json_is_string(g)) {
-		h->geometry = OGR_G_CreateGeometryFromJson(json_string_value(g));
-	} else if (json_is_object(g)) {
-		sb_reset(&h->json_text);
-		put_json(&h->json_text, g);
-		if (!sb_failed(&h->json_text))
-			h->geometry = OGR_G_CreateGeometryFromJson(
-				h->json_text.buf);
-	}
-	if (!h->geometry)
-		h->reject = "a geometry that is not valid GeoJSON";
-}
-
-/* Counts members the columns do not have, on records after page 1. */
-static void note_extra_members(struct http_driver *h)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach (h->record, key, v) {
-		if (json_object_get(h->column_index, key) ||
-		    (h->geometry_member &&
-		     strcmp(key, h->geometry_member) == 0))
-			continue;
-		if (!h->first_extra)
-			h->first_extra = xstrdup(key);
-		h->n_extra++;
-		return;
-	}
-}
-
-static void set_extra_warning(struct http_driver *h)
-{
-	if (!h->n_extra || *h->base.warning)
-		return;
-	snprintf(h->base.warning, sizeof h->base.warning,
-		 "%lld records after page 1 of \"%.200s\" have members that "
-		 "the records of page 1 do not, such as \"%.64s\"; they were "
-		 "left out (the columns come from page 1)",
-		 (long long)h->n_extra, h->shown_url, h->first_extra);
-	log_warn("%s", h->base.warning);
-}
-
-static int http_next(struct driver *d, char *errbuf)
-{
-	struct http_driver *h = (struct http_driver *)d;
-	int rc;
-
-	if (h->geometry) {
-		OGR_G_DestroyGeometry(h->geometry);
-		h->geometry = NULL;
-	}
-	h->record = NULL;
-	h->reject = NULL;
-	while (h->pos >= h->n_records) {
-		if (h->last_page) {
-			set_extra_warning(h);
-			return 0;
-		}
-		if ((rc = next_page(h, errbuf)) != ODP_OK)
-			return rc;
-	}
-	h->record = json_array_get(h->records, h->pos++);
-	if (!json_is_object(h->record)) {
-		h->reject = "a record that is not a JSON object";
-		return 1;
-	}
-	if (h->page_no > 1)
-		note_extra_members(h);
-	if (h->job->source.geometry)
-		read_geometry(h);
-	return 1;
 }
 
 /* Appends v as compact JSON, reals with the fewest digits that read back
@@ -956,9 +917,7 @@ static void put_json(struct sb *sb, const json_t *v)
 		}
 		sb_putc(sb, ']');
 		break;
-	case JSON_STRING:
-		sb_put_json_string(sb, json_string_value(v));
-		break;
+	case JSON_STRING: sb_put_json_string(sb, json_string_value(v)); break;
 	case JSON_INTEGER:
 		sb_printf(sb, "%lld", (long long)json_integer_value(v));
 		break;
@@ -970,6 +929,88 @@ static void put_json(struct sb *sb, const json_t *v)
 	case JSON_FALSE: sb_puts(sb, "false"); break;
 	default: sb_puts(sb, "null"); break;
 	}
+}
+
+/* Reads the current record's geometry, or why it cannot be. */
+static void read_geometry(struct http_driver *h)
+{
+	json_t *g = json_pointer_get(h->record, h->job->source.geometry);
+
+	if (!g || json_is_null(g))
+		return;
+	if (json_is_string(g)) {
+		h->geometry =
+		    OGR_G_CreateGeometryFromJson(json_string_value(g));
+	} else if (json_is_object(g)) {
+		sb_reset(&h->json_text);
+		put_json(&h->json_text, g);
+		if (!sb_failed(&h->json_text))
+			h->geometry =
+			    OGR_G_CreateGeometryFromJson(h->json_text.buf);
+	}
+	if (!h->geometry)
+		h->reject = "a geometry that is not valid GeoJSON";
+}
+
+/* Counts members the columns do not have, on records after page 1. */
+static void note_extra_members(struct http_driver *h)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (h->record, key, v) {
+		if (json_object_get(h->column_index, key) ||
+		    (h->geometry_member &&
+		     strcmp(key, h->geometry_member) == 0))
+			continue;
+		if (!h->first_extra)
+			h->first_extra = xstrdup(key);
+		h->n_extra++;
+		return;
+	}
+}
+
+static void set_extra_warning(struct http_driver *h)
+{
+	if (!h->n_extra || *h->base.warning)
+		return;
+	snprintf(h->base.warning, sizeof h->base.warning,
+	         "%lld records after page 1 of \"%.200s\" have members that "
+	         "the records of page 1 do not, such as \"%.64s\"; they were "
+	         "left out (the columns come from page 1)",
+	         (long long)h->n_extra, h->shown_url, h->first_extra);
+	log_warn("%s", h->base.warning);
+}
+
+static int http_next(struct driver *d, char *errbuf)
+{
+	struct http_driver *h = (struct http_driver *)d;
+	int rc;
+
+	if (h->geometry) {
+		OGR_G_DestroyGeometry(h->geometry);
+		h->geometry = NULL;
+	}
+	h->record = NULL;
+	h->reject = NULL;
+	while (h->pos >= h->n_records) {
+		if (h->last_page) {
+			set_extra_warning(h);
+			return 0;
+		}
+		if ((rc = next_page(h, errbuf)) != ODP_OK)
+			return rc;
+	}
+	h->record = json_array_get(h->records, h->pos++);
+	if (!json_is_object(h->record)) {
+		h->reject = "a record that is not a JSON object";
+		return 1;
+	}
+	if (h->page_no > 1)
+		note_extra_members(h);
+	if (h->job->source.geometry)
+		read_geometry(h);
+	return 1;
 }
 
 static const char *http_value(struct driver *d, size_t i, const char **reject)
@@ -990,7 +1031,7 @@ static const char *http_value(struct driver *d, size_t i, const char **reject)
 	case COL_INTEGER:
 		if (json_is_integer(v)) {
 			snprintf(h->number, sizeof h->number, "%lld",
-				 (long long)json_integer_value(v));
+			         (long long)json_integer_value(v));
 			return h->number;
 		}
 		/* 12.0 is an integer written by a serialiser of floats. */
@@ -1005,12 +1046,12 @@ static const char *http_value(struct driver *d, size_t i, const char **reject)
 	case COL_REAL:
 		if (json_is_integer(v)) {
 			snprintf(h->number, sizeof h->number, "%lld",
-				 (long long)json_integer_value(v));
+			         (long long)json_integer_value(v));
 			return h->number;
 		}
 		if (json_is_real(v)) {
 			util_format_double(json_real_value(v), h->number,
-					   sizeof h->number);
+			                   sizeof h->number);
 			return h->number;
 		}
 		*reject = "a value that is not a number in a number column";
@@ -1018,7 +1059,8 @@ static const char *http_value(struct driver *d, size_t i, const char **reject)
 	case COL_BOOLEAN:
 		if (json_is_boolean(v))
 			return json_is_true(v) ? "true" : "false";
-		*reject = "a value that is not true or false in a boolean column";
+		*reject =
+		    "a value that is not true or false in a boolean column";
 		return NULL;
 	default:
 		if (json_is_string(v))
@@ -1052,8 +1094,10 @@ static bool http_rewind(struct driver *d, char *errbuf)
 {
 	struct http_driver *h = (struct http_driver *)d;
 
-	util_seterr(errbuf, "source \"%s\" is a web API and cannot be read "
-		    "twice in one run", h->shown_url);
+	util_seterr(errbuf,
+	            "source \"%s\" is a web API and cannot be read twice in "
+	            "one run",
+	            h->shown_url);
 	return false;
 }
 
@@ -1094,8 +1138,8 @@ static void http_close(struct driver *d)
 }
 
 static const struct driver_ops http_ops = {
-	http_next,   http_value, http_take_geometry, http_record_id,
-	http_rewind, http_count, http_close,
+    http_next,   http_value, http_take_geometry, http_record_id,
+    http_rewind, http_count, http_close,
 };
 
 /* The job's headers, values expanded, plus Accept unless the job sets
@@ -1114,17 +1158,19 @@ static int build_headers(struct http_driver *h, char *errbuf)
 		struct sb line;
 
 		if (!value) {
-			util_seterr(errbuf, "could not build the requests of "
-				    "source \"%.200s\": header \"%.64s\": %s",
-				    h->shown_url, hd->name, why);
+			util_seterr(errbuf,
+			            "could not build the requests of source "
+			            "\"%.200s\": header \"%.64s\": %s",
+			            h->shown_url, hd->name, why);
 			return ODP_ERR_SOURCE;
 		}
 		if (!*hd->name || hd->name[strcspn(hd->name, ":\r\n \t")] ||
 		    value[strcspn(value, "\r\n")]) {
-			util_seterr(errbuf, "could not build the requests of "
-				    "source \"%.200s\": header \"%.64s\" has a "
-				    "name or value that HTTP does not allow",
-				    h->shown_url, hd->name);
+			util_seterr(errbuf,
+			            "could not build the requests of source "
+			            "\"%.200s\": header \"%.64s\" has a name "
+			            "or value that HTTP does not allow",
+			            h->shown_url, hd->name);
 			free_secret(value);
 			return ODP_ERR_SOURCE;
 		}
@@ -1141,7 +1187,8 @@ static int build_headers(struct http_driver *h, char *errbuf)
 		h->headers = list;
 	}
 	if (!has_accept) {
-		list = curl_slist_append(h->headers, "Accept: application/json");
+		list =
+		    curl_slist_append(h->headers, "Accept: application/json");
 		if (!list)
 			abort();
 		h->headers = list;
@@ -1152,14 +1199,14 @@ static int build_headers(struct http_driver *h, char *errbuf)
 /* The easy handle, set up once for every page. */
 static int setup_curl(struct http_driver *h, char *errbuf)
 {
-	long connect = h->timeout < CONNECT_TIMEOUT_MAX ? h->timeout
-							 : CONNECT_TIMEOUT_MAX;
+	long connect =
+	    h->timeout < CONNECT_TIMEOUT_MAX ? h->timeout : CONNECT_TIMEOUT_MAX;
 	CURLcode rc = CURLE_OK;
 
-#define SETOPT(opt, value)                                     \
-	do {                                                   \
-		if (rc == CURLE_OK)                            \
-			rc = curl_easy_setopt(h->curl, opt, value); \
+#define SETOPT(opt, value)                                                     \
+	do {                                                                   \
+		if (rc == CURLE_OK)                                            \
+			rc = curl_easy_setopt(h->curl, opt, value);            \
 	} while (0)
 
 	if (!(h->curl = curl_easy_init())) {
@@ -1190,8 +1237,9 @@ static int setup_curl(struct http_driver *h, char *errbuf)
 	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PAGE_MAX);
 #undef SETOPT
 	if (rc != CURLE_OK) {
-		util_seterr(errbuf, "could not set up requests for source "
-			    "\"%s\": %s", h->shown_url, curl_easy_strerror(rc));
+		util_seterr(errbuf,
+		            "could not set up requests for source \"%s\": %s",
+		            h->shown_url, curl_easy_strerror(rc));
 		return ODP_ERR_SOURCE;
 	}
 	return ODP_OK;
@@ -1206,23 +1254,27 @@ static int parse_first_url(struct http_driver *h, char *errbuf)
 	int status = ODP_OK;
 
 	if (!url) {
-		util_seterr(errbuf, "could not build the requests of source "
-			    "\"%.200s\": url: %s", h->shown_url, why);
+		util_seterr(errbuf,
+		            "could not build the requests of source "
+		            "\"%.200s\": url: %s",
+		            h->shown_url, why);
 		return ODP_ERR_SOURCE;
 	}
 	if (!(h->first_url = curl_url()))
 		abort();
 	rc = curl_url_set(h->first_url, CURLUPART_URL, url, 0);
 	if (rc != CURLUE_OK) {
-		util_seterr(errbuf, "url of source \"%s\" is not a valid URL: "
-			    "%s", h->shown_url, curl_url_strerror(rc));
+		util_seterr(errbuf,
+		            "url of source \"%s\" is not a valid URL: %s",
+		            h->shown_url, curl_url_strerror(rc));
 		status = ODP_ERR_SOURCE;
 	} else if (curl_url_get(h->first_url, CURLUPART_SCHEME, &scheme, 0) !=
-			   CURLUE_OK ||
-		   (strcasecmp(scheme, "http") != 0 &&
-		    strcasecmp(scheme, "https") != 0)) {
-		util_seterr(errbuf, "url of source \"%s\" is not an http or "
-			    "https URL", h->shown_url);
+	               CURLUE_OK ||
+	           (strcasecmp(scheme, "http") != 0 &&
+	            strcasecmp(scheme, "https") != 0)) {
+		util_seterr(errbuf,
+		            "url of source \"%s\" is not an http or https URL",
+		            h->shown_url);
 		status = ODP_ERR_SOURCE;
 	}
 	curl_free(scheme);
@@ -1236,28 +1288,28 @@ static int check_pointers(struct http_driver *h, char *errbuf)
 	const struct job_source *src = &h->job->source;
 	const char *names[3] = {"records", "geometry", "paging.next"};
 	const char *values[3] = {src->records, src->geometry, src->paging.next};
+	const char *examples[3] = {"\"\" (the page is the array) or a path "
+	                           "such as \"/results\"",
+	                           "a path such as \"/geometry\"",
+	                           "a path such as \"/links/next\""};
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		if (!values[i] || json_pointer_check(values[i]))
+		if (!values[i] ||
+		    (json_pointer_check(values[i]) && (i == 0 || *values[i])))
 			continue;
-		util_seterr(errbuf, "source.%s \"%s\" is not a JSON pointer; "
-			    "expected \"\" or a path such as \"/results\" "
-			    "(\"~1\" for a \"/\" in a name, \"~0\" for a "
-			    "\"~\")", names[i], values[i]);
-		return ODP_ERR_SOURCE;
-	}
-	if (src->geometry && !*src->geometry) {
-		util_seterr(errbuf, "source.geometry is empty; expected the "
-			    "JSON pointer of the geometry in a record, e.g. "
-			    "\"/geometry\"");
+		util_seterr(errbuf,
+		            "source.%s \"%s\" is not a JSON pointer; expected "
+		            "%s, with \"~1\" for a \"/\" in a name and \"~0\" "
+		            "for a \"~\"",
+		            names[i], values[i], examples[i]);
 		return ODP_ERR_SOURCE;
 	}
 	return ODP_OK;
 }
 
 /* The record member that holds the geometry: the first token of the
- * geometry pointer, unescaped. */
+ * geometry pointer (checked, not empty), unescaped. */
 static char *geometry_member(const char *pointer)
 {
 	struct sb sb;
@@ -1295,20 +1347,19 @@ static void describe(struct http_driver *h)
 	switch (h->paging) {
 	case PAGING_NEXT:
 		snprintf(paging, sizeof paging, "next links at \"%.100s\"",
-			 pg->next);
+		         pg->next);
 		break;
 	case PAGING_PAGE:
 	case PAGING_OFFSET:
 		snprintf(paging, sizeof paging, "%s in parameter \"%.80s\"",
-			 h->paging == PAGING_PAGE ? "page number" : "offset",
-			 pg->param);
+		         h->paging == PAGING_PAGE ? "page number" : "offset",
+		         pg->param);
 		break;
-	default:
-		snprintf(paging, sizeof paging, "one page");
+	default: snprintf(paging, sizeof paging, "one page");
 	}
 	snprintf(h->base.description, sizeof h->base.description,
-		 "http-json \"%.200s\", records at \"%.64s\", %s",
-		 h->shown_url, h->records_ptr, paging);
+	         "http-json \"%.200s\", records at \"%.64s\", %s", h->shown_url,
+	         h->records_ptr, paging);
 }
 
 struct driver *driver_http_open(const struct job *job, char *errbuf)
@@ -1322,11 +1373,11 @@ struct driver *driver_http_open(const struct job *job, char *errbuf)
 	h->shown_url = mask_url(src->url ? src->url : "");
 	h->records_ptr = src->records ? src->records : "";
 	h->max_pages = src->paging.max_pages > 0 ? src->paging.max_pages
-						 : JOB_MAX_PAGES_DEFAULT;
+	                                         : JOB_MAX_PAGES_DEFAULT;
 	h->timeout = src->request_timeout > 0 ? (long)src->request_timeout
-					      : JOB_REQUEST_TIMEOUT_DEFAULT;
+	                                      : JOB_REQUEST_TIMEOUT_DEFAULT;
 	h->retries = src->request_retries >= 0 ? src->request_retries
-					       : JOB_REQUEST_RETRIES_DEFAULT;
+	                                       : JOB_REQUEST_RETRIES_DEFAULT;
 	h->backoff_ms = backoff_base_ms();
 	sb_init(&h->body, PAGE_MAX);
 	sb_init(&h->json_text, 0);
@@ -1339,23 +1390,24 @@ struct driver *driver_http_open(const struct job *job, char *errbuf)
 	else
 		h->paging = PAGING_OFFSET;
 	h->next_value = src->paging.start;
-	if (src->geometry && *src->geometry == '/')
-		h->geometry_member = geometry_member(src->geometry);
 
 	if (!src->url) {
 		util_seterr(errbuf, "an http-json source needs a url");
 		goto fail;
 	}
+	if (check_pointers(h, errbuf) != ODP_OK)
+		goto fail;
+	if (src->geometry)
+		h->geometry_member = geometry_member(src->geometry);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		util_seterr(errbuf, "could not initialise libcurl");
 		goto fail;
 	}
 	h->curl_initialised = true;
-	if (check_pointers(h, errbuf) != ODP_OK ||
-	    parse_first_url(h, errbuf) != ODP_OK ||
+	if (parse_first_url(h, errbuf) != ODP_OK ||
 	    build_headers(h, errbuf) != ODP_OK ||
-	    setup_curl(h, errbuf) != ODP_OK ||
-	    next_page(h, errbuf) != ODP_OK || read_columns(h, errbuf) != ODP_OK)
+	    setup_curl(h, errbuf) != ODP_OK || next_page(h, errbuf) != ODP_OK ||
+	    read_columns(h, errbuf) != ODP_OK)
 		goto fail;
 	if (src->geometry) {
 		/* GeoJSON coordinates are WGS 84 longitude, latitude (RFC
@@ -1365,7 +1417,7 @@ struct driver *driver_http_open(const struct job *job, char *errbuf)
 		h->base.srs = OSRNewSpatialReference(NULL);
 		OSRImportFromEPSG(h->base.srs, 4326);
 		OSRSetAxisMappingStrategy(h->base.srs,
-					  OAMS_TRADITIONAL_GIS_ORDER);
+		                          OAMS_TRADITIONAL_GIS_ORDER);
 	}
 	describe(h);
 	return &h->base;

@@ -223,19 +223,25 @@ static void secrets_add(struct secrets *sec, const char *s, size_t len)
 	sec->values[sec->n++] = xstrndup(s, len);
 }
 
-/* Collects the passwords of the expanded connection conn; with libpq
- * true, also the password as libpq decodes it (a URI's %-escapes). */
-static void secrets_collect(struct secrets *sec, const char *conn, bool libpq)
+/* Collects the passwords of the expanded connection conn, as written and
+ * without their braces; with libpq (conn's libpq string, or NULL), also
+ * the password as libpq decodes it (quotes, a URI's %-escapes). */
+static void secrets_collect(struct secrets *sec, const char *conn,
+			    const char *libpq)
 {
 	struct span spans[SPANS_MAX];
 	size_t n = find_password_spans(conn, spans), i;
 
-	for (i = 0; i < n; i++)
-		secrets_add(sec, conn + spans[i].start,
-			    spans[i].end - spans[i].start);
+	for (i = 0; i < n; i++) {
+		const char *v = conn + spans[i].start;
+		size_t len = spans[i].end - spans[i].start;
+		secrets_add(sec, v, len);
+		if (len > 2 && v[0] == '{' && v[len - 1] == '}')
+			secrets_add(sec, v + 1, len - 2);
+	}
 	if (libpq) {
 		char *err = NULL;
-		PQconninfoOption *opts = PQconninfoParse(conn, &err), *o;
+		PQconninfoOption *opts = PQconninfoParse(libpq, &err), *o;
 		for (o = opts; o && o->keyword; o++)
 			if (strcmp(o->keyword, "password") == 0 && o->val)
 				secrets_add(sec, o->val, strlen(o->val));
@@ -288,7 +294,7 @@ static void scrub(const struct secrets *sec, const char *msg, char *out,
 {
 	struct sb sb;
 	char *redacted;
-	size_t i, len, k;
+	size_t i, len = 0, k;
 
 	sb_init(&sb, 0);
 	for (i = 0; msg[i];) {
@@ -302,7 +308,14 @@ static void scrub(const struct secrets *sec, const char *msg, char *out,
 			i += len;
 			continue;
 		}
-		sb_putc(&sb, msg[i] == '\n' || msg[i] == '\t' ? ' ' : msg[i]);
+		/* One line, one blank between words: libpq's second lines
+		 * come after "\n\t", its levels with two spaces. */
+		if (isspace((unsigned char)msg[i])) {
+			if (sb.len > 0 && sb.buf[sb.len - 1] != ' ')
+				sb_putc(&sb, ' ');
+		} else {
+			sb_putc(&sb, msg[i]);
+		}
 		i++;
 	}
 	while (sb.len > 0 && sb.buf[sb.len - 1] == ' ')
@@ -1038,12 +1051,16 @@ static struct driver *pg_open(const struct job *job, const char *conninfo,
 	    !pg_declare(g, errbuf))
 		goto fail;
 	g->base.has_geometry = g->geom_field >= 0;
+	/* A query's geometry column may mix kinds: source.c finds out. */
+	g->base.geometry_type = g->base.has_geometry ? wkbUnknown : wkbNone;
 	if (g->geom_field >= 0 && !job->source.srs) {
 		/* The first batch comes now, to read the SRID from it. */
 		if (!pg_fetch(g, errbuf) || !pg_detect_srid(g, errbuf))
 			goto fail;
 		/* No geometry at all: nothing to reproject. */
 		g->base.has_geometry = g->srid >= 0;
+		if (!g->base.has_geometry)
+			g->base.geometry_type = wkbNone;
 		if (g->srid > 0) {
 			g->base.srs = OSRNewSpatialReference(NULL);
 			if (OSRImportFromEPSG(g->base.srs, g->srid) != OGRERR_NONE) {
@@ -1223,7 +1240,7 @@ struct driver *driver_sql_open(const struct job *job, char *errbuf)
 		return NULL;
 	}
 	conninfo = libpq_conninfo(expanded);
-	secrets_collect(&sec, expanded, conninfo != NULL);
+	secrets_collect(&sec, expanded, conninfo);
 	if (conninfo) {
 		/* pg_open takes name and the secrets. */
 		d = pg_open(job, conninfo, name, &sec, errbuf);

@@ -28,6 +28,7 @@ extern volatile sig_atomic_t harvest_stop_requested;
 
 struct harvest_options {
 	bool progress;         /* draw a progress line on standard error */
+	bool full;             /* incremental jobs read every row this run */
 };
 
 struct harvest_result {

@@ -4,16 +4,20 @@
  *   odp-etl migrate            apply sql/ migrations not yet applied
  *   odp-etl validate FILE...   check job files, every problem reported
  *   odp-etl run FILE|ID...     harvest jobs into the catalogue
+ *   odp-etl schedule           run the jobs on their schedules until SIGTERM
+ *   odp-etl status             each job's state, last run and next run
  *
  * Exit codes, for scripts: 0 success, 1 a run failed, 2 bad usage, 3 an
  * invalid job file, 4 the database could not be reached or migrated.
  */
+#include "cron.h"
 #include "db.h"
 #include "dry_run.h"
 #include "harvest.h"
 #include "job.h"
 #include "log.h"
 #include "sb.h"
+#include "schedule.h"
 #include "source.h"
 #include "util.h"
 
@@ -43,6 +47,8 @@ static const char usage_main[] =
 	"  migrate              apply the database migrations not yet applied\n"
 	"  validate FILE...     check job files and report every problem\n"
 	"  run FILE|ID...       harvest jobs into the catalogue\n"
+	"  schedule             run the jobs on their schedules until SIGTERM\n"
+	"  status               show each job's state, last run and next run\n"
 	"\n"
 	"Run 'odp-etl COMMAND --help' for a command's options.\n"
 	"\n"
@@ -52,6 +58,7 @@ static const char usage_main[] =
 	"  ODP_JOBS_DIR         where 'run ID' looks for job files "
 	"(default: etl/jobs)\n"
 	"  ODP_LOG_LEVEL        debug, info, warn or error (default: info)\n"
+	"  ODP_TIMEZONE         time zone of schedules (default: Europe/Paris)\n"
 	"\n"
 	"exit codes: 0 success, 1 a run failed, 2 bad usage, 3 invalid job "
 	"file,\n"
@@ -72,7 +79,7 @@ static const char usage_validate[] =
 	"Exits 3 when any file is invalid.\n";
 
 static const char usage_run[] =
-	"usage: odp-etl run [--no-progress] [--dry-run] FILE|ID...\n"
+	"usage: odp-etl run [--no-progress] [--dry-run] [--full] FILE|ID...\n"
 	"\n"
 	"Harvests each job: reads its source, loads a new version and publishes\n"
 	"it in one transaction.  A job is named by its file or by its\n"
@@ -83,7 +90,49 @@ static const char usage_run[] =
 	"  --no-progress   no progress line, even on a terminal\n"
 	"  --dry-run       show what would be published (detected CRS and\n"
 	"                  encoding, columns and types, first rows); no\n"
-	"                  database needed, nothing written\n";
+	"                  database needed, nothing written\n"
+	"  --full          incremental jobs read every row (deleted rows\n"
+	"                  disappear) instead of the rows beyond the watermark\n";
+
+static const char usage_schedule[] =
+	"usage: odp-etl schedule [--once] [--interval SECONDS] [--workers N]\n"
+	"\n"
+	"Runs each job found under ODP_JOBS_DIR (*.json, in subfolders too) at\n"
+	"the times of its \"schedule\" (cron syntax, in ODP_TIMEZONE), until\n"
+	"SIGTERM or SIGINT.  Job files are read again when they change; a job\n"
+	"never run yet runs at once.  Schedulers on several hosts can share one\n"
+	"catalogue: each job runs in one of them at a time.  Each run is an\n"
+	"'odp-etl run' of the job file, stopped and recorded as timed out past\n"
+	"its deadline (the job's \"timeout\" in seconds, or ODP_JOB_TIMEOUT).  A\n"
+	"failed run is tried again after ODP_RETRY_DELAY seconds, doubled at\n"
+	"each failure up to an hour, at most the job's \"retries\" times\n"
+	"(default 5).  On SIGTERM, runs in progress are stopped cleanly,\n"
+	"killed after ODP_SHUTDOWN_GRACE seconds, recorded, and due again.\n"
+	"\n"
+	"  --once              run the jobs due now, wait for them, then exit\n"
+	"                      (1 when a run failed or timed out)\n"
+	"  --interval SECONDS  how often to look for due jobs and changed job\n"
+	"                      files (default: 10)\n"
+	"  --workers N         runs at the same time (default: 1)\n"
+	"\n"
+	"environment:\n"
+	"  ODP_TIMEZONE         time zone of schedules (default: Europe/Paris)\n"
+	"  ODP_JOB_TIMEOUT      deadline of a run, seconds (default: 3600)\n"
+	"  ODP_RETRY_DELAY      seconds before the first retry (default: 60)\n"
+	"  ODP_SHUTDOWN_GRACE   seconds a run gets to stop (default: 30)\n"
+	"\n"
+	"Exits 0 once stopped, 2 for bad settings or an unreadable jobs folder,\n"
+	"4 when the database cannot be reached at the start.\n";
+
+static const char usage_status[] =
+	"usage: odp-etl status [--json]\n"
+	"\n"
+	"Shows each job of the catalogue, one line each: its state (idle,\n"
+	"running, retrying, failing or disabled), its last run (status, start,\n"
+	"rows loaded), its next run (a retry's time when one is pending) and\n"
+	"the last run's message, shortened.  Times are in ODP_TIMEZONE.\n"
+	"\n"
+	"  --json   the same, in full, as one JSON document for scripts\n";
 
 static bool wants_help(int argc, char **argv)
 {
@@ -217,6 +266,10 @@ static int cmd_run(int argc, char **argv)
 			dry = true;
 			continue;
 		}
+		if (strcmp(argv[i], "--full") == 0) {
+			opts.full = true;
+			continue;
+		}
 		if (argv[i][0] == '-') {
 			fprintf(stderr, "odp-etl run: unknown option \"%s\"\n%s",
 				argv[i], usage_run);
@@ -279,6 +332,98 @@ static int cmd_run(int argc, char **argv)
 	return rc;
 }
 
+/* Reads the integer after option argv[*i] into *out, moving *i past it;
+ * false (usage printed) when it is missing or not from lo to hi. */
+static bool option_int(int argc, char **argv, int *i, int lo, int hi,
+		       int *out)
+{
+	const char *name = argv[*i];
+	int64_t n;
+
+	if (*i + 1 >= argc || !util_parse_int64(argv[*i + 1], &n) || n < lo ||
+	    n > hi) {
+		fprintf(stderr, "odp-etl schedule: %s needs an integer from %d "
+			"to %d\n%s", name, lo, hi, usage_schedule);
+		return false;
+	}
+	*out = (int)n;
+	(*i)++;
+	return true;
+}
+
+static int cmd_schedule(int argc, char **argv)
+{
+	struct schedule_options opts;
+	char errbuf[ODP_ERRBUF_SIZE];
+	bool failed = false;
+	int i;
+
+	if (schedule_options_init(&opts, errbuf) != ODP_OK) {
+		log_error("%s", errbuf);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0) {
+			opts.once = true;
+		} else if (strcmp(argv[i], "--interval") == 0) {
+			if (!option_int(argc, argv, &i, 1, SCHEDULE_INTERVAL_MAX,
+					&opts.interval))
+				return EXIT_USAGE;
+		} else if (strcmp(argv[i], "--workers") == 0) {
+			if (!option_int(argc, argv, &i, 1, SCHEDULE_WORKERS_MAX,
+					&opts.workers))
+				return EXIT_USAGE;
+		} else {
+			fprintf(stderr, "odp-etl schedule: unknown argument "
+				"\"%s\"\n%s", argv[i], usage_schedule);
+			return EXIT_USAGE;
+		}
+	}
+	switch (schedule_run(&opts, &failed, errbuf)) {
+	case ODP_OK:
+		return opts.once && failed ? EXIT_RUN_FAILED : EXIT_OK;
+	case ODP_ERR_DB:
+		log_error("%s", errbuf);
+		return EXIT_DATABASE;
+	default:
+		log_error("%s", errbuf);
+		return EXIT_USAGE;
+	}
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	char errbuf[ODP_ERRBUF_SIZE];
+	const char *tz = cron_timezone();
+	bool json = false;
+	PGconn *conn;
+	int i, rc = EXIT_OK;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") != 0) {
+			fprintf(stderr, "odp-etl status: unknown argument "
+				"\"%s\"\n%s", argv[i], usage_status);
+			return EXIT_USAGE;
+		}
+		json = true;
+	}
+	if (!cron_timezone_ok(tz, errbuf)) {
+		log_error("%s", errbuf);
+		return EXIT_USAGE;
+	}
+	conn = db_connect(errbuf);
+	if (!conn) {
+		log_error("%s", errbuf);
+		return EXIT_DATABASE;
+	}
+	if (schedule_status(conn, tz, json, stdout, errbuf) != ODP_OK) {
+		log_error("%s", errbuf);
+		rc = EXIT_DATABASE;
+	}
+	PQfinish(conn);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -313,6 +458,20 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		return cmd_run(argc, argv);
+	}
+	if (strcmp(cmd, "schedule") == 0) {
+		if (wants_help(argc, argv)) {
+			fputs(usage_schedule, stdout);
+			return EXIT_OK;
+		}
+		return cmd_schedule(argc, argv);
+	}
+	if (strcmp(cmd, "status") == 0) {
+		if (wants_help(argc, argv)) {
+			fputs(usage_status, stdout);
+			return EXIT_OK;
+		}
+		return cmd_status(argc, argv);
 	}
 	fprintf(stderr, "odp-etl: unknown command \"%s\"\n\n%s", cmd, usage_main);
 	return EXIT_USAGE;

@@ -409,6 +409,34 @@ def test_http_max_pages_bounds_the_paging(ctx):
         drop_dataset(ctx, AIR)
 
 
+def test_http_page_parameter_the_server_ignores_fails(ctx):
+    try:
+        with fixture_server(ctx) as srv:
+            source = air_job(srv, paging={"type": "page", "param": "pageIndex",
+                                          "start": 1})
+            assert_air_run_fails(
+                ctx, srv, source,
+                ["page 2 of", "is the same as page 1",
+                 'ignore query parameter "pageIndex"'])
+    finally:
+        drop_dataset(ctx, AIR)
+
+
+def test_http_404_is_not_retried_and_a_literal_key_is_masked(ctx):
+    try:
+        with fixture_server(ctx) as srv:
+            url = srv.url("/qualite-air/archives?apikey=cle-en-clair-1234")
+            assert_air_run_fails(
+                ctx, srv, air_job(srv, url=url),
+                ["page 1 of", "/qualite-air/archives?apikey=***",
+                 "the server answered 404 Not Found"])
+            assert [r["status"] for r in srv.requests()] == [200] * 3 + [404]
+        message = last_run(ctx, AIR)[4]
+        assert "cle-en-clair" not in message, message
+    finally:
+        drop_dataset(ctx, AIR)
+
+
 def test_http_unset_variable_fails_naming_it(ctx):
     try:
         with fixture_server(ctx) as srv:

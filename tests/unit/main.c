@@ -37,6 +37,24 @@ int unit_failures;
 	X(test_cron_next_leap_day_and_never)               \
 	X(test_cron_next_other_time_zone_restores_tz)      \
 	X(test_cron_timezone_names)                        \
+	X(test_expr_the_issue_examples)                    \
+	X(test_expr_precedence_and_associativity)          \
+	X(test_expr_null_three_valued_logic)               \
+	X(test_expr_filter_keeps_only_true_rows)           \
+	X(test_expr_comparisons_across_types)              \
+	X(test_expr_like_in_between_is_null)               \
+	X(test_expr_text_functions_count_characters)       \
+	X(test_expr_numbers_and_rounding)                  \
+	X(test_expr_division_by_zero_is_null)              \
+	X(test_expr_integer_overflow_is_a_row_error)       \
+	X(test_expr_bad_values_are_row_errors)             \
+	X(test_expr_dates_and_timestamps)                  \
+	X(test_expr_derive_types)                          \
+	X(test_expr_compile_errors_say_where_and_what)     \
+	X(test_expr_unknown_column_lists_the_columns)      \
+	X(test_expr_bounds_length_depth_nodes)             \
+	X(test_expr_nasty_inputs)                          \
+	X(test_expr_result_longer_than_the_buffer_is_an_error) \
 	X(test_sb_error_is_sticky_at_the_limit)            \
 	X(test_sb_json_string_escapes)                     \
 	X(test_copy_escape_text_format)                    \

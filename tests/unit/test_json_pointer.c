@@ -6,11 +6,12 @@
 static json_t *rfc_document(void)
 {
 	json_error_t err;
-	return json_loads("{\"foo\": [\"bar\", \"baz\"], \"\": 0, \"a/b\": 1,"
-			  " \"c%d\": 2, \"e^f\": 3, \"g|h\": 4, \"i\\\\j\": 5,"
-			  " \"k\\\"l\": 6, \" \": 7, \"m~n\": 8,"
-			  " \"links\": {\"next\": \"?page=2\", \"prev\": null}}",
-			  0, &err);
+	return json_loads(
+	    "{\"foo\": [\"bar\", \"baz\"], \"\": 0, \"a/b\": 1,"
+	    " \"c%d\": 2, \"e^f\": 3, \"g|h\": 4, \"i\\\\j\": 5,"
+	    " \"k\\\"l\": 6, \" \": 7, \"m~n\": 8,"
+	    " \"links\": {\"next\": \"?page=2\", \"prev\": null}}",
+	    0, &err);
 }
 
 static json_int_t int_at(json_t *doc, const char *pointer)
@@ -38,7 +39,7 @@ void test_json_pointer_rfc6901_examples(void)
 	CHECK(int_at(doc, "/ ") == 7);
 	CHECK(int_at(doc, "/m~0n") == 8);
 	CHECK_STR(json_string_value(json_pointer_get(doc, "/links/next")),
-		  "?page=2");
+	          "?page=2");
 	CHECK(json_is_null(json_pointer_get(doc, "/links/prev")));
 	json_decref(doc);
 }
