@@ -1219,7 +1219,10 @@ static int setup_curl(struct http_driver *h, char *errbuf)
 	SETOPT(CURLOPT_XFERINFODATA, h);
 	SETOPT(CURLOPT_NOPROGRESS, 0L);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
-	SETOPT(CURLOPT_FOLLOWLOCATION, 1L);
+	/* curl drops Authorization on a redirect to another host, but not a
+	 * token in a header of another name: with headers of its own a job
+	 * is not redirected, and the 3xx says where the API has moved. */
+	SETOPT(CURLOPT_FOLLOWLOCATION, h->job->source.n_headers ? 0L : 1L);
 	SETOPT(CURLOPT_MAXREDIRS, REDIRECTS_MAX);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");

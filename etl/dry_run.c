@@ -57,6 +57,10 @@ enum odp_status dry_run(const struct job *job, size_t n_rows, FILE *out)
 			fprintf(out, " REJECTED: %s\n", row.reject);
 			continue;
 		}
+		if (row.filtered) {
+			fputs(" (left out by the filter)\n", out);
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			fprintf(out, "\n  %s = ", cols[i].name);
 			print_value(out, row.values[i]);

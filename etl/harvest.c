@@ -498,6 +498,8 @@ static enum odp_status load_rows(struct run *r)
 			abort_reason = r->errbuf;
 			break;
 		}
+		if (row.filtered)
+			continue;
 		if (row.reject) {
 			res->rows_rejected++;
 			if (res->rows_rejected <= REJECTS_QUOTED)

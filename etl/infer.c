@@ -148,10 +148,10 @@ static bool parse_date(const char *v, int *y, int *m, int *d)
  * gives. */
 static bool parse_timestamp(const char *v, char out[INFER_VALUE_MAX + 1])
 {
-	char date[11], iso[11];
+	char date[11], iso[11], text[128];
 	int y, m, d, h, mi, s = 0, frac_len = 0;
 	const char *p, *frac = NULL;
-	char zone[24] = "";
+	char zone[32] = "";
 
 	if (strlen(v) < 16 || strlen(v) > 40)
 		return false;
@@ -200,8 +200,11 @@ static bool parse_timestamp(const char *v, char out[INFER_VALUE_MAX + 1])
 	if (*p != '\0')
 		return false;
 	snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
-	snprintf(out, INFER_VALUE_MAX + 1, "%sT%02d:%02d:%02d%s%.*s%s", iso, h,
-		 mi, s, frac ? "." : "", frac_len, frac ? frac : "", zone);
+	snprintf(text, sizeof text, "%sT%02d:%02d:%02d%s%.*s%s", iso, h, mi, s,
+		 frac ? "." : "", frac_len, frac ? frac : "", zone);
+	if (strlen(text) > INFER_VALUE_MAX)
+		return false;
+	util_strlcpy(out, text, INFER_VALUE_MAX + 1);
 	return true;
 }
 

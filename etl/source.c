@@ -52,6 +52,10 @@ struct source {
 	bool hash_key;              /* the key is personal: ids are hashed */
 	const char *pseudonym_key;  /* HMAC key of transform.personal */
 	int64_t n_filtered;         /* rows the job's filter left out */
+	size_t n_source_cols;       /* cols before the derived ones */
+	struct expr *filter;        /* transform.filter, or NULL */
+	struct sb expr_out;         /* a derived value being computed */
+	char expr_error[ODP_ERRBUF_SIZE]; /* reason of a row's reject */
 	bool has_geometry;
 	int64_t n_features;
 	int64_t n_read;
@@ -258,6 +262,80 @@ static void detect_coordinate_columns(struct source *src)
 	}
 }
 
+/* Appends the job's derived columns after the source's; their types are
+ * known once the source's are (compile_expressions). */
+static bool add_derived_columns(struct source *src, char *errbuf)
+{
+	const struct job_transform *t = &src->job->transform;
+	size_t i, k;
+
+	for (i = 0; i < t->n_derive; i++) {
+		struct source_column *c = &src->cols[src->n_cols];
+		names_normalise(t->derive[i].name, c->name);
+		for (k = 0; k < src->n_cols; k++) {
+			if (strcmp(src->cols[k].name, c->name) == 0) {
+				util_seterr(errbuf, "transform.derive: column "
+					    "\"%s\" already exists; choose "
+					    "another name", c->name);
+				return false;
+			}
+		}
+		c->source_name = t->derive[i].name;
+		c->type = COL_TEXT;
+		c->field = SIZE_MAX;
+		src->n_cols++;
+	}
+	return true;
+}
+
+/* Compiles transform.filter and transform.derive against the source's
+ * columns, now that their types are final. */
+static bool compile_expressions(struct source *src, char *errbuf)
+{
+	const struct job_transform *t = &src->job->transform;
+	size_t n = src->n_source_cols, i;
+	const char **names;
+	enum column_type *types;
+	char why[ODP_ERRBUF_SIZE];
+	bool ok = true;
+
+	if (!t->filter && !t->n_derive)
+		return true;
+	names = xcalloc(n ? n : 1, sizeof *names);
+	types = xcalloc(n ? n : 1, sizeof *types);
+	for (i = 0; i < n; i++) {
+		names[i] = src->cols[i].name;
+		types[i] = src->cols[i].type;
+	}
+	if (t->filter) {
+		src->filter = expr_compile(t->filter, names, types, n, why);
+		if (!src->filter) {
+			util_seterr(errbuf, "transform.filter: %s", why);
+			ok = false;
+		} else if (expr_type(src->filter) != COL_BOOLEAN) {
+			util_seterr(errbuf, "transform.filter is a %s; it must "
+				    "be a condition, e.g. \"commune = "
+				    "'Poitiers'\"",
+				    source_type_name(expr_type(src->filter)));
+			ok = false;
+		}
+	}
+	for (i = 0; ok && i < t->n_derive; i++) {
+		struct source_column *c = &src->cols[n + i];
+		c->derive = expr_compile(t->derive[i].value, names, types, n, why);
+		if (!c->derive) {
+			util_seterr(errbuf, "transform.derive.%s: %s",
+				    t->derive[i].name, why);
+			ok = false;
+		} else {
+			c->type = expr_type(c->derive);
+		}
+	}
+	free(names);
+	free(types);
+	return ok;
+}
+
 static bool read_columns(struct source *src, char *errbuf)
 {
 	const struct driver *d = src->driver;
@@ -295,7 +373,7 @@ static bool read_columns(struct source *src, char *errbuf)
 	if (!check_transform_columns(src, errbuf))
 		return false;
 
-	src->cols = xcalloc(d->n_columns, sizeof *src->cols);
+	src->cols = xcalloc(d->n_columns + t->n_derive, sizeof *src->cols);
 	names = xcalloc(d->n_columns, sizeof *names);
 	normalised = xcalloc(d->n_columns, sizeof *normalised);
 	for (i = 0; i < d->n_columns; i++) {
@@ -328,6 +406,9 @@ static bool read_columns(struct source *src, char *errbuf)
 		util_strlcpy(src->cols[i].name, normalised[i], NAMES_MAX + 1);
 	free(names);
 	free(normalised);
+	src->n_source_cols = n;
+	if (!add_derived_columns(src, errbuf))
+		return false;
 
 	if (t->n_personal) {
 		const char *key = getenv("ODP_PSEUDONYM_KEY");
@@ -423,6 +504,7 @@ struct source *source_open(const struct job *job, char *errbuf)
 	src->job = job;
 	src->n_features = -1;
 	sb_init(&src->arena, 0);
+	sb_init(&src->expr_out, 0);
 	src->driver = open_driver(job, errbuf);
 	if (!src->driver || !read_columns(src, errbuf) ||
 	    !setup_srs(src, errbuf)) {
@@ -504,7 +586,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	if (!any_text) {
 		src->n_features = src->driver->ops->count(src->driver);
 		promote_from_declared_type(src);
-		return ODP_OK;
+		return compile_expressions(src, errbuf) ? ODP_OK : ODP_ERR_INVALID;
 	}
 	cand = xcalloc(src->n_cols, sizeof *cand);
 	n_values = xcalloc(src->n_cols, sizeof *n_values);
@@ -561,7 +643,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	src->promote = seen_single & seen_multi;
 	if (!seen_single && !seen_multi)
 		promote_from_declared_type(src);
-	return ODP_OK;
+	return compile_expressions(src, errbuf) ? ODP_OK : ODP_ERR_INVALID;
 }
 
 size_t source_n_columns(const struct source *src)
@@ -603,6 +685,9 @@ const char *source_notes(struct source *src)
 	if (src->n_empty)
 		sb_printf(&sb, "; %lld empty geometries published as null",
 			  (long long)src->n_empty);
+	if (src->n_filtered)
+		sb_printf(&sb, "; %lld rows left out by the filter",
+			  (long long)src->n_filtered);
 	for (k = 0; k < 3; k++)
 		if (src->promote & (1u << k))
 			sb_printf(&sb, "; single %s promoted to multi %s",
@@ -865,6 +950,59 @@ out:
 	return ok;
 }
 
+/* Points src->values at the arena for the columns done so far. */
+static void resolve_values(struct source *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		src->values[i] = src->offsets[i] == SIZE_MAX
+					 ? NULL
+					 : src->arena.buf + src->offsets[i];
+}
+
+/* Runs the job's filter, then computes the derived columns.  An error in
+ * an expression (an overflow, say) rejects the row with its reason. */
+static void apply_expressions(struct source *src, struct source_row *row,
+			      const char **reject)
+{
+	char why[ODP_ERRBUF_SIZE];
+	const char *what = "transform.filter";
+	size_t i;
+	int got;
+
+	resolve_values(src, src->n_source_cols);
+	if (src->filter) {
+		got = expr_eval_bool(src->filter, src->values, why);
+		if (got < 0)
+			goto error;
+		if (got == 0) {
+			row->filtered = true;
+			src->n_filtered++;
+			return;
+		}
+	}
+	for (i = src->n_source_cols; i < src->n_cols; i++) {
+		what = src->cols[i].name;
+		got = expr_eval(src->cols[i].derive, src->values, &src->expr_out,
+				why);
+		if (got < 0)
+			goto error;
+		if (got == 0)
+			continue;
+		src->offsets[i] = src->arena.len;
+		sb_append(&src->arena, src->expr_out.buf, src->expr_out.len);
+		sb_putc(&src->arena, '\0');
+		/* The arena may have moved. */
+		resolve_values(src, src->n_source_cols);
+	}
+	return;
+error:
+	snprintf(src->expr_error, sizeof src->expr_error, "%.64s: %.400s", what,
+		 why);
+	*reject = src->expr_error;
+}
+
 int source_next(struct source *src, struct source_row *row, char *errbuf)
 {
 	size_t i, id_off, geom_off = SIZE_MAX;
@@ -876,7 +1014,7 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 		return got;
 	src->n_read++;
 	sb_reset(&src->arena);
-	for (i = 0; i < src->n_cols && !reject; i++) {
+	for (i = 0; i < src->n_source_cols && !reject; i++) {
 		size_t start = src->arena.len;
 		if (put_value(src, i, &reject)) {
 			sb_putc(&src->arena, '\0');
@@ -888,6 +1026,9 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 	/* A rejected row shows no value of the columns not read. */
 	for (; i < src->n_cols; i++)
 		src->offsets[i] = SIZE_MAX;
+	row->filtered = false;
+	if (!reject && (src->filter || src->n_cols > src->n_source_cols))
+		apply_expressions(src, row, &reject);
 	id_off = src->arena.len;
 	if (!reject && put_id(src, &reject))
 		sb_putc(&src->arena, '\0');
@@ -921,7 +1062,6 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 	row->id = id_off == SIZE_MAX ? "" : src->arena.buf + id_off;
 	row->geometry = geom_off == SIZE_MAX ? NULL : src->arena.buf + geom_off;
 	row->reject = reject;
-	row->filtered = false;
 	return 1;
 }
 
@@ -937,6 +1077,10 @@ void source_close(struct source *src)
 		OSRDestroySpatialReference(src->dst_srs);
 	if (src->driver)
 		src->driver->ops->close(src->driver);
+	for (size_t i = 0; i < src->n_cols; i++)
+		expr_free(src->cols[i].derive);
+	expr_free(src->filter);
+	sb_free(&src->expr_out);
 	free(src->cols);
 	free(src->offsets);
 	free(src->values);

@@ -12,6 +12,7 @@
 #define ODP_SOURCE_H
 
 #include "driver.h"
+#include "expr.h"
 #include "job.h"
 #include "names.h"
 #include "odp.h"
@@ -34,6 +35,7 @@ struct source_column {
 	size_t field;              /* the driver's column */
 	bool cast;                 /* the job declares the type */
 	bool hash;                 /* personal data, published pseudonymised */
+	struct expr *derive;       /* a derived column's expression, or NULL */
 };
 
 struct source_row {

@@ -173,3 +173,51 @@ def test_points_from_columns_named_like_latitude_and_longitude(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(os.path.dirname(path))
+
+
+def test_filter_and_derived_columns(ctx):
+    import json
+    ident = "test-parkings-derived"
+    path = transformed_parkings_job(
+        ctx, ident,
+        filter="capacite >= 300 and not gratuit",
+        derive={"taux_occupation": "round(100 * (capacite - places_libres) / capacite, 1)",
+                "libelle": "nom || ' (' || commune || ')'"})
+    source = json.load(open(os.path.join(ctx.root, "etl/jobs/demo/data/parkings.geojson")))
+    kept = [f["properties"] for f in source["features"]
+            if f["properties"]["Capacité"] >= 300 and not f["properties"]["Gratuit"]]
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        status, read, loaded, rejected, message = last_run(ctx, ident)
+        assert (read, loaded, rejected) == (str(len(source["features"])), str(len(kept)), "0"), \
+            (read, loaded, rejected)
+        assert "%d rows left out by the filter" % (len(source["features"]) - len(kept)) in message
+        table = current_table(ctx, ident)
+        for props in kept:
+            taux, libelle = ctx.sql("SELECT taux_occupation, libelle FROM %s WHERE _id = '%s'"
+                                    % (table, props["id"]))[0]
+            cap, free_ = props["Capacité"], props["Places libres"]
+            expected = round(100 * (cap - free_) / cap + 1e-9, 1)
+            assert abs(float(taux) - expected) < 1e-9, (props["id"], taux, expected)
+            assert libelle == "%s (%s)" % (props["Nom"], props["Commune"]), libelle
+        schema, name = table.split(".")
+        assert ctx.sql_value("SELECT data_type FROM information_schema.columns WHERE"
+                             " table_schema = '%s' AND table_name = '%s' AND column_name ="
+                             " 'taux_occupation'" % (schema, name)) == "double precision"
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
+
+
+def test_expression_errors_fail_before_loading(ctx):
+    ident = "test-parkings-badexpr"
+    path = transformed_parkings_job(ctx, ident, filter="capacte > 10")
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 1, p.stderr
+        assert "transform.filter" in p.stderr and 'unknown column "capacte"' in p.stderr, p.stderr
+        assert "capacite" in p.stderr, p.stderr   # the columns are listed
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))

@@ -15,7 +15,7 @@ import time
 import uuid
 
 from test_etl import (assert_failed_and_previous_served, column_types,
-                      current_table, current_version, drop_dataset, last_run)
+                      current_table, drop_dataset, last_run)
 
 FIXTURES = os.path.join("tests", "fixtures", "http")
 # Tests must not wait a second between retries.
