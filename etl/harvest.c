@@ -890,6 +890,13 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	    (rc = check_schema(&r)) != ODP_OK)
 		goto failed;
 	rc = load_rows(&r);
+	/* Some drivers learn what to warn about only by reading (an http-json
+	 * API whose later pages carry new members). */
+	if (*source_warning(r.src) && !r.n_warnings) {
+		log_warn("%s", source_warning(r.src));
+		sb_printf(&r.rejects, "; warning: %s", source_warning(r.src));
+		add_warning(&r, xstrdup(source_warning(r.src)));
+	}
 	save_rejects(&r);
 	if (result->rows_rejected > 0) {
 		struct sb text;

@@ -14,6 +14,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -806,13 +807,32 @@ static bool put_id(struct source *src, const char **reject)
 	return true;
 }
 
-/* Reads "lat, lon" (or "lat lon", "lat;lon") into xy as lon, lat. */
+/* Reads {"lon": x, "lat": y}, the form OpenDataSoft's API v2.1 gives
+ * geo_point_2d, into xy. */
+static bool parse_latlon_object(const char *v, double xy[2])
+{
+	json_t *obj = json_loads(v, 0, NULL);
+	json_t *lon = json_object_get(obj, "lon"), *lat = json_object_get(obj, "lat");
+	bool ok = json_is_number(lon) && json_is_number(lat);
+
+	if (ok) {
+		xy[0] = json_number_value(lon);
+		xy[1] = json_number_value(lat);
+	}
+	json_decref(obj);
+	return ok;
+}
+
+/* Reads "lat, lon" (or "lat lon", "lat;lon", or a {"lon", "lat"} object)
+ * into xy as lon, lat. */
 static bool parse_latlon(const char *v, double xy[2])
 {
 	char a[INFER_VALUE_MAX + 1], b[INFER_VALUE_MAX + 1];
 	size_t len, cut = strcspn(v, ",; ");
 	const char *rest;
 
+	if (*v == '{')
+		return parse_latlon_object(v, xy);
 	if (cut == 0 || cut > INFER_VALUE_MAX || !v[cut])
 		return false;
 	memcpy(a, v, cut);

@@ -9,6 +9,7 @@ Expected values come from the data of tests/fixtures/formats/make_fixtures.py,
 the generator of the fixtures, never from reading them back through GDAL."""
 
 import contextlib
+import importlib.util
 import json
 import math
 import os
@@ -22,8 +23,18 @@ from test_etl import (assert_failed_and_previous_served, column_types,
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "formats")
-sys.path.insert(0, FIXTURES)
-import make_fixtures as territory  # noqa: E402  (the fixtures' data)
+
+
+def load_generator():
+    """tests/fixtures/formats/make_fixtures.py, the fixtures' data."""
+    spec = importlib.util.spec_from_file_location(
+        "make_fixtures", os.path.join(FIXTURES, "make_fixtures.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+territory = load_generator()
 
 # Degrees: a centimetre.  Coordinates projected to Lambert-93 and back, or
 # stored on a FileGDB grid, come back within this.

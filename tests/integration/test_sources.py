@@ -221,3 +221,16 @@ def test_expression_errors_fail_before_loading(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(os.path.dirname(path))
+
+
+def test_points_from_an_opendatasoft_geo_point_object(ctx):
+    ident = "test-kiosques-geopoint"
+    path = temp_job(ident, os.path.join(ctx.root, FIXTURES, "csv", "kiosques.csv"), key="id")
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        assert ctx.sql_value("SELECT ST_AsText(geom) FROM %s WHERE _id = '1'"
+                             % current_table(ctx, ident)) == "POINT(0.3401 46.5812)"
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(os.path.dirname(path))
