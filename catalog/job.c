@@ -126,6 +126,10 @@ static const struct field source_fields[] = {
 	 offsetof(struct job_source, x_column), 0, NULL},
 	{"y", F_STRING, false, "a string, the column holding the latitude or Y",
 	 offsetof(struct job_source, y_column), 0, NULL},
+	{"config_options", F_STRING_ARRAY, false,
+	 "an array of \"KEY=VALUE\" GDAL configuration options",
+	 offsetof(struct job_source, config_options),
+	 offsetof(struct job_source, n_config_options), NULL},
 	{"latlon", F_STRING, false,
 	 "a string, the column holding \"latitude, longitude\" text",
 	 offsetof(struct job_source, latlon_column), 0, NULL},
@@ -728,6 +732,14 @@ static void check_values(struct job *job, struct job_problems *problems)
 							   : "$.source.x",
 			    "\"x\" and \"y\" go together; give both columns or "
 			    "neither");
+	for (i = 0; i < job->source.n_config_options; i++) {
+		if (!strchr(job->source.config_options[i], '=')) {
+			snprintf(path, sizeof path,
+				 "$.source.config_options[%zu]", i);
+			add_problem(problems, path, "\"%s\" is not KEY=VALUE",
+				    job->source.config_options[i]);
+		}
+	}
 	for (i = 0; i < job->source.n_open_options; i++) {
 		if (!strchr(job->source.open_options[i], '=')) {
 			snprintf(path, sizeof path, "$.source.open_options[%zu]",
@@ -862,6 +874,7 @@ void job_free(struct job *job)
 	free(job->source.y_column);
 	free(job->source.latlon_column);
 	free_strings(job->source.open_options, job->source.n_open_options);
+	free_strings(job->source.config_options, job->source.n_config_options);
 	free(job->source.connection);
 	free(job->source.query);
 	free(job->source.incremental.column);

@@ -72,6 +72,9 @@ struct job_source {
 	char *latlon_column; /* one column holding "lat, lon" text */
 	char **open_options; /* "KEY=VALUE" strings for GDAL */
 	size_t n_open_options;
+	char **config_options; /* "KEY=VALUE" GDAL config options, e.g. a
+				  WFS server's page size */
+	size_t n_config_options;
 	char *connection;    /* sql: libpq or GDAL connection, ${VAR} allowed */
 	char *query;         /* sql: the SELECT to run */
 	struct job_incremental incremental;

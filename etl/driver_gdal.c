@@ -654,6 +654,21 @@ static const struct driver_ops gdal_ops = {
 	gdal_rewind, gdal_count,  gdal_close,
 };
 
+/* The job's GDAL configuration options, for this thread: odp-etl runs one
+ * job at a time, and each scheduled run in a process of its own. */
+static void set_config_options(const struct job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->source.n_config_options; i++) {
+		char *key = xstrdup(job->source.config_options[i]);
+		char *eq = strchr(key, '=');
+		*eq = '\0';
+		CPLSetThreadLocalConfigOption(key, eq + 1);
+		free(key);
+	}
+}
+
 struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 {
 	struct gdal_driver *g = xcalloc(1, sizeof *g);
@@ -663,6 +678,7 @@ struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 	g->base.ops = &gdal_ops;
 	g->path = job->source.resolved_path;
 	sb_init(&g->value, 0);
+	set_config_options(job);
 	if (!(shapefile_without_cpg(g->path) && !job_has_open_option(job, "ENCODING")
 		      ? open_shapefile_encoding(g, job, errbuf)
 		      : open_layer(g, job, errbuf)) ||
