@@ -78,6 +78,26 @@
 #define EWKB_SRID 0x20000000u
 #define EWKB_DEPTH_MAX 32
 
+/* The geometry type numbers of PostGIS's EWKB: ISO WKB's (not liblwgeom's
+ * internal ones, which number the last three 13, 14 and 15). */
+enum ewkb_type {
+	EWKB_POINT = 1,
+	EWKB_LINESTRING = 2,
+	EWKB_POLYGON = 3,
+	EWKB_MULTIPOINT = 4,
+	EWKB_MULTILINESTRING = 5,
+	EWKB_MULTIPOLYGON = 6,
+	EWKB_COLLECTION = 7,
+	EWKB_CIRCULARSTRING = 8,
+	EWKB_COMPOUNDCURVE = 9,
+	EWKB_CURVEPOLYGON = 10,
+	EWKB_MULTICURVE = 11,
+	EWKB_MULTISURFACE = 12,
+	EWKB_POLYHEDRALSURFACE = 15,
+	EWKB_TIN = 16,
+	EWKB_TRIANGLE = 17
+};
+
 /* Largest geometry accepted, in hex characters (source.c's bound). */
 #define GEOMETRY_HEX_MAX ((size_t)128 << 20)
 
@@ -86,27 +106,27 @@
 #define SPANS_MAX 16
 
 struct secrets {
-	char *values[SECRETS_MAX];   /* owned */
+	char *values[SECRETS_MAX]; /* owned */
 	size_t n;
 };
 
 struct pg_driver {
 	struct driver base;
 	PGconn *conn;
-	char *name;              /* the connection as written, redacted */
-	char *select_sql;        /* the SELECT the cursor runs */
-	const char *since;       /* the watermark ($1), borrowed, or NULL */
+	char *name;        /* the connection as written, redacted */
+	char *select_sql;  /* the SELECT the cursor runs */
+	const char *since; /* the watermark ($1), borrowed, or NULL */
 	struct secrets secrets;
-	int *fields;             /* base.columns[i] is result field fields[i] */
-	int geom_field;          /* -1: no geometry column */
-	char *geom_name;         /* its name, or NULL */
-	int srid;                /* of every geometry; -1: the job's srs */
-	PGresult *batch;         /* the rows fetched last */
-	int row;                 /* the current row of batch */
-	bool at_end;             /* batch is the last one */
+	int *fields;     /* base.columns[i] is result field fields[i] */
+	int geom_field;  /* -1: no geometry column */
+	char *geom_name; /* its name, or NULL */
+	int srid;        /* of every geometry; -1: the job's srs */
+	PGresult *batch; /* the rows fetched last */
+	int row;         /* the current row of batch */
+	bool at_end;     /* batch is the last one */
 	int64_t n_read;
-	OGRGeometryH geometry;   /* the current record's */
-	const char *reject;      /* why the current record is refused */
+	OGRGeometryH geometry; /* the current record's */
+	const char *reject;    /* why the current record is refused */
 	unsigned char *wkb;
 	size_t wkb_cap;
 };
@@ -170,7 +190,8 @@ static size_t find_password_spans(const char *s, struct span *spans)
 
 	if ((p = strstr(s, "://")) != NULL) {
 		size_t auth = (size_t)(p - s) + 3, end = auth, at = SIZE_MAX;
-		while (s[end] && s[end] != '/' && s[end] != '?' && s[end] != '#') {
+		while (s[end] && s[end] != '/' && s[end] != '?' &&
+		       s[end] != '#') {
 			if (s[end] == '@')
 				at = end;
 			end++;
@@ -178,7 +199,8 @@ static size_t find_password_spans(const char *s, struct span *spans)
 		if (at != SIZE_MAX) {
 			const char *colon = memchr(s + auth, ':', at - auth);
 			if (colon)
-				add_span(spans, &n, (size_t)(colon - s) + 1, at);
+				add_span(spans, &n, (size_t)(colon - s) + 1,
+				         at);
 		}
 	}
 	if (strncasecmp(s, "ODBC:", 5) == 0) {
@@ -187,7 +209,7 @@ static size_t find_password_spans(const char *s, struct span *spans)
 		const char *comma = strchr(s + 5, ',');
 		if (at && slash && slash < at && (!comma || at < comma))
 			add_span(spans, &n, (size_t)(slash - s) + 1,
-				 (size_t)(at - s));
+			         (size_t)(at - s));
 	}
 	for (i = 0; s[i]; i++) {
 		if (i > 0 && !is_key_boundary(s[i - 1]))
@@ -227,7 +249,7 @@ static void secrets_add(struct secrets *sec, const char *s, size_t len)
  * without their braces; with libpq (conn's libpq string, or NULL), also
  * the password as libpq decodes it (quotes, a URI's %-escapes). */
 static void secrets_collect(struct secrets *sec, const char *conn,
-			    const char *libpq)
+                            const char *libpq)
 {
 	struct span spans[SPANS_MAX];
 	size_t n = find_password_spans(conn, spans), i;
@@ -290,7 +312,7 @@ static char *redact(const char *s)
 /* Writes msg into out (size bytes) on one line, without the passwords of
  * sec nor anything that looks like a password. */
 static void scrub(const struct secrets *sec, const char *msg, char *out,
-		  size_t size)
+                  size_t size)
 {
 	struct sb sb;
 	char *redacted;
@@ -329,7 +351,7 @@ static void scrub(const struct secrets *sec, const char *msg, char *out,
 /* GDAL's messages while it opens the connection and runs the query: a
  * driver may echo its connection string, password included. */
 static void CPL_STDCALL scrubbed_gdal_log(CPLErr level, CPLErrorNum num,
-					  const char *msg)
+                                          const char *msg)
 {
 	const struct secrets *sec = CPLGetErrorHandlerUserData();
 	char clean[ODP_ERRBUF_SIZE];
@@ -379,7 +401,7 @@ static char *trimmed_query(const char *query)
 	size_t len = strlen(query);
 
 	while (len > 0 && (isspace((unsigned char)query[len - 1]) ||
-			   query[len - 1] == ';'))
+	                   query[len - 1] == ';'))
 		len--;
 	return xstrndup(query, len);
 }
@@ -416,9 +438,9 @@ static bool hex_decode(const char *hex, size_t len, unsigned char *out)
 static uint32_t u32_at(const unsigned char *p, bool le)
 {
 	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-			    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-		  : (uint32_t)p[3] | (uint32_t)p[2] << 8 |
-			    (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+	                (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+	          : (uint32_t)p[3] | (uint32_t)p[2] << 8 |
+	                (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
 }
 
 static void u32_put(unsigned char *p, bool le, uint32_t v)
@@ -464,7 +486,7 @@ static void wkb_write_u32(struct wkb_rewrite *w, bool le, uint32_t v)
 
 /* A count followed by items of at least min_size bytes each. */
 static bool wkb_count(struct wkb_rewrite *w, bool le, size_t min_size,
-		      uint32_t *n)
+                      uint32_t *n)
 {
 	if (!wkb_read_u32(w, le, n) || *n > (w->len - w->in) / min_size)
 		return false;
@@ -473,8 +495,8 @@ static bool wkb_count(struct wkb_rewrite *w, bool le, size_t min_size,
 }
 
 /* Rewrites one geometry: the SRID dropped, Z and M flags turned into ISO
- * type codes (1000, 2000, 3000 more).  Sub-geometries carry their own
- * byte order and flags. */
+ * type codes (1000, 2000, 3000 more).  Sub-geometries carry their own byte
+ * order and flags. */
 static bool wkb_geometry(struct wkb_rewrite *w, int depth)
 {
 	uint32_t type, base, n, k, points;
@@ -489,11 +511,6 @@ static bool wkb_geometry(struct wkb_rewrite *w, int depth)
 	base = type & 0x0FFFFFFFu;
 	z = (type & EWKB_Z) != 0;
 	m = (type & EWKB_M) != 0;
-	if (base >= 1000 && base < 4000) {
-		z = z || base / 1000 == 1 || base / 1000 == 3;
-		m = m || base / 1000 == 2 || base / 1000 == 3;
-		base %= 1000;
-	}
 	if (type & EWKB_SRID) {
 		if (w->len - w->in < 4)
 			return false;
@@ -502,13 +519,13 @@ static bool wkb_geometry(struct wkb_rewrite *w, int depth)
 	wkb_write_u32(w, le, base + (z ? 1000 : 0) + (m ? 2000 : 0));
 	point = 8 * (2 + (z ? 1 : 0) + (m ? 1 : 0));
 	switch (base) {
-	case 1: /* point */
+	case EWKB_POINT:
 		return wkb_copy(w, point);
-	case 2: /* linestring */
-	case 8: /* circularstring */
+	case EWKB_LINESTRING:
+	case EWKB_CIRCULARSTRING:
 		return wkb_count(w, le, point, &n) && wkb_copy(w, n * point);
-	case 3:  /* polygon */
-	case 15: /* triangle */
+	case EWKB_POLYGON:
+	case EWKB_TRIANGLE:
 		if (!wkb_count(w, le, 4, &n))
 			return false;
 		for (k = 0; k < n; k++)
@@ -516,9 +533,16 @@ static bool wkb_geometry(struct wkb_rewrite *w, int depth)
 			    !wkb_copy(w, points * point))
 				return false;
 		return true;
-	case 4: case 5: case 6: case 7:      /* multi*, collection */
-	case 9: case 10: case 11: case 12:   /* curves and surfaces */
-	case 13: case 14:                    /* polyhedral surface, TIN */
+	case EWKB_MULTIPOINT:
+	case EWKB_MULTILINESTRING:
+	case EWKB_MULTIPOLYGON:
+	case EWKB_COLLECTION:
+	case EWKB_COMPOUNDCURVE:
+	case EWKB_CURVEPOLYGON:
+	case EWKB_MULTICURVE:
+	case EWKB_MULTISURFACE:
+	case EWKB_POLYHEDRALSURFACE:
+	case EWKB_TIN:
 		if (!wkb_count(w, le, 9, &n))
 			return false;
 		for (k = 0; k < n; k++)
@@ -550,8 +574,8 @@ static int ewkb_srid(const char *hex, size_t len)
 /* ---- PostgreSQL ------------------------------------------------------- */
 
 /* Sets errbuf to "<what> "<source>": <libpq's message, scrubbed>". */
-static void pg_seterr(const struct pg_driver *g, char *errbuf,
-		      const char *what, const char *msg)
+static void pg_seterr(const struct pg_driver *g, char *errbuf, const char *what,
+                      const char *msg)
 {
 	char clean[ODP_ERRBUF_SIZE];
 
@@ -563,7 +587,7 @@ static void pg_seterr(const struct pg_driver *g, char *errbuf,
 /* The server's message for a failed result: the primary text, and the
  * hint when there is one. */
 static void pg_result_seterr(const struct pg_driver *g, char *errbuf,
-			     const char *what, const PGresult *res)
+                             const char *what, const PGresult *res)
 {
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
@@ -596,47 +620,42 @@ static enum column_type type_of_oid(Oid oid)
 	case OID_INT2:
 	case OID_INT4:
 	case OID_INT8:
-	case OID_OID:
-		return COL_INTEGER;
+	case OID_OID: return COL_INTEGER;
 	case OID_FLOAT4:
 	case OID_FLOAT8:
-	case OID_NUMERIC:
-		return COL_REAL;
-	case OID_BOOL:
-		return COL_BOOLEAN;
-	case OID_DATE:
-		return COL_DATE;
+	case OID_NUMERIC: return COL_REAL;
+	case OID_BOOL: return COL_BOOLEAN;
+	case OID_DATE: return COL_DATE;
 	case OID_TIMESTAMP:
-	case OID_TIMESTAMPTZ:
-		return COL_TIMESTAMP;
-	default:
-		return COL_TEXT;
+	case OID_TIMESTAMPTZ: return COL_TIMESTAMP;
+	default: return COL_TEXT;
 	}
 }
 
-static bool pg_connect(struct pg_driver *g, const char *conninfo,
-		       char *errbuf)
+static bool pg_connect(struct pg_driver *g, const char *conninfo, char *errbuf)
 {
 	/* A service database that drops packets must not hold the run for
 	 * the kernel's TCP timeout (a connect_timeout in the string, listed
 	 * later, wins); the values must come in UTF-8 whatever the server's
 	 * encoding, and dates in ISO order whatever its DateStyle. */
 	static const char *const keys[] = {"connect_timeout", "dbname",
-					   "client_encoding",
-					   "fallback_application_name", NULL};
+	                                   "client_encoding",
+	                                   "fallback_application_name", NULL};
 	const char *values[] = {"10", conninfo, "UTF8", "odp-etl", NULL};
 	PGresult *res;
 
 	g->conn = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(g->conn) != CONNECTION_OK) {
-		pg_seterr(g, errbuf, "could not connect to", PQerrorMessage(g->conn));
+		pg_seterr(g, errbuf, "could not connect to",
+		          PQerrorMessage(g->conn));
 		return false;
 	}
 	PQsetNoticeReceiver(g->conn, pg_notice, g);
-	res = PQexec(g->conn,
-		     "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
-		     "SET extra_float_digits = 3; "
-		     "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	res = PQexec(
+	    g->conn,
+	    "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+	    "SET extra_float_digits = 3; "
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		pg_result_seterr(g, errbuf, "could not start reading", res);
 		PQclear(res);
@@ -649,11 +668,11 @@ static bool pg_connect(struct pg_driver *g, const char *conninfo,
 /* The OIDs of PostGIS's geometry and geography types on this server, if
  * it has them. */
 static bool pg_geometry_oids(struct pg_driver *g, Oid oids[4], int *n,
-			     char *errbuf)
+                             char *errbuf)
 {
-	PGresult *res = PQexec(g->conn,
-			       "SELECT oid::int8 FROM pg_type WHERE typname "
-			       "IN ('geometry', 'geography') LIMIT 4");
+	PGresult *res =
+	    PQexec(g->conn, "SELECT oid::int8 FROM pg_type WHERE typname "
+	                    "IN ('geometry', 'geography') LIMIT 4");
 	int i;
 
 	*n = 0;
@@ -694,7 +713,7 @@ static int field_named(const PGresult *desc, const char *name)
 /* The columns of the query's result, found without running it; the
  * geometry column is set apart. */
 static bool pg_describe(struct pg_driver *g, const struct job *job,
-			const char *query, char *errbuf)
+                        const char *query, char *errbuf)
 {
 	const char *geom_name = job->source.geometry;
 	const char *inc_col = job->source.incremental.column;
@@ -714,7 +733,7 @@ static bool pg_describe(struct pg_driver *g, const struct job *job,
 	res = PQdescribePrepared(g->conn, "");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		pg_result_seterr(g, errbuf, "could not describe the query of",
-				 res);
+		                 res);
 		goto out;
 	}
 	n = PQnfields(res);
@@ -722,16 +741,20 @@ static bool pg_describe(struct pg_driver *g, const struct job *job,
 	if (geom_name) {
 		g->geom_field = field_named(res, geom_name);
 		if (g->geom_field < 0) {
-			util_seterr(errbuf, "the query of sql source \"%s\" has no "
-				    "column \"%s\", the job's \"geometry\"",
-				    g->name, geom_name);
+			util_seterr(errbuf,
+			            "the query of sql source \"%s\" has no "
+			            "column \"%s\", the job's \"geometry\"",
+			            g->name, geom_name);
 			goto out;
 		}
 		if (!is_geometry_oid(PQftype(res, g->geom_field), geom_oids,
-				     n_geom_oids)) {
-			util_seterr(errbuf, "column \"%s\" of the query of sql "
-				    "source \"%s\" is not a PostGIS geometry or "
-				    "geography", geom_name, g->name);
+		                     n_geom_oids)) {
+			util_seterr(
+			    errbuf,
+			    "column \"%s\" of the query of sql "
+			    "source \"%s\" is not a PostGIS geometry or "
+			    "geography",
+			    geom_name, g->name);
 			goto out;
 		}
 	}
@@ -746,14 +769,15 @@ static bool pg_describe(struct pg_driver *g, const struct job *job,
 		g->geom_name = xstrdup(PQfname(res, g->geom_field));
 	if (n_geoms > 1 && !geom_name)
 		snprintf(g->base.warning, sizeof g->base.warning,
-			 "the query has %d geometry columns; \"%s\" is the "
-			 "records' geometry, the others are published as text "
-			 "(set \"geometry\" in the job's source to choose)",
-			 n_geoms, PQfname(res, g->geom_field));
+		         "the query has %d geometry columns; \"%s\" is the "
+		         "records' geometry, the others are published as text "
+		         "(set \"geometry\" in the job's source to choose)",
+		         n_geoms, PQfname(res, g->geom_field));
 	if (inc_col && field_named(res, inc_col) < 0) {
-		util_seterr(errbuf, "the query of sql source \"%s\" has no "
-			    "column \"%s\", the job's incremental column",
-			    g->name, inc_col);
+		util_seterr(errbuf,
+		            "the query of sql source \"%s\" has no "
+		            "column \"%s\", the job's incremental column",
+		            g->name, inc_col);
 		goto out;
 	}
 	g->base.columns = xcalloc((size_t)n, sizeof *g->base.columns);
@@ -776,7 +800,7 @@ out:
 /* The SELECT the cursor runs: the query itself, or, beyond a watermark,
  * the query wrapped so that the watermark goes as $1. */
 static bool pg_build_select(struct pg_driver *g, const struct job *job,
-			    const char *query, char *errbuf)
+                            const char *query, char *errbuf)
 {
 	const char *col = job->source.incremental.column;
 	struct sb sql;
@@ -788,14 +812,16 @@ static bool pg_build_select(struct pg_driver *g, const struct job *job,
 	}
 	q = PQescapeIdentifier(g->conn, col, strlen(col));
 	if (!q) {
-		pg_seterr(g, errbuf, "could not quote the incremental column of",
-			  PQerrorMessage(g->conn));
+		pg_seterr(g, errbuf,
+		          "could not quote the incremental column of",
+		          PQerrorMessage(g->conn));
 		return false;
 	}
 	sb_init(&sql, 0);
 	/* The newline ends a "--" comment the query may end with. */
-	sb_printf(&sql, "SELECT * FROM (\n%s\n) q WHERE q.%s > $1 ORDER BY q.%s",
-		  query, q, q);
+	sb_printf(&sql,
+	          "SELECT * FROM (\n%s\n) q WHERE q.%s > $1 ORDER BY q.%s",
+	          query, q, q);
 	PQfreemem(q);
 	g->select_sql = sb_steal(&sql);
 	return true;
@@ -810,9 +836,9 @@ static bool pg_declare(struct pg_driver *g, char *errbuf)
 
 	sb_init(&sql, 0);
 	sb_printf(&sql, "DECLARE " CURSOR_NAME " NO SCROLL CURSOR FOR %s",
-		  g->select_sql);
+	          g->select_sql);
 	res = PQexecParams(g->conn, sql.buf, g->since ? 1 : 0, NULL, params,
-			   NULL, NULL, 0);
+	                   NULL, NULL, 0);
 	sb_free(&sql);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
@@ -826,13 +852,13 @@ static bool pg_declare(struct pg_driver *g, char *errbuf)
 static bool pg_fetch(struct pg_driver *g, char *errbuf)
 {
 	PQclear(g->batch);
-	g->batch = PQexec(g->conn, "FETCH " STRINGIFY(FETCH_ROWS) " FROM "
-			  CURSOR_NAME);
+	g->batch = PQexec(g->conn,
+	                  "FETCH " STRINGIFY(FETCH_ROWS) " FROM " CURSOR_NAME);
 	g->row = -1;
 	if (PQresultStatus(g->batch) != PGRES_TUPLES_OK) {
 		char what[96];
 		snprintf(what, sizeof what, "could not read row %lld of",
-			 (long long)g->n_read + 1);
+		         (long long)g->n_read + 1);
 		pg_result_seterr(g, errbuf, what, g->batch);
 		PQclear(g->batch);
 		g->batch = NULL;
@@ -857,31 +883,33 @@ static bool pg_detect_srid(struct pg_driver *g, char *errbuf)
 	g->srid = -1;
 	for (i = 0; i < PQntuples(g->batch) && g->srid < 0; i++)
 		if (!PQgetisnull(g->batch, i, g->geom_field))
-			g->srid = ewkb_srid(PQgetvalue(g->batch, i, g->geom_field),
-					    (size_t)PQgetlength(g->batch, i,
-								g->geom_field));
+			g->srid = ewkb_srid(
+			    PQgetvalue(g->batch, i, g->geom_field),
+			    (size_t)PQgetlength(g->batch, i, g->geom_field));
 	if (g->srid >= 0 || g->at_end)
 		return true;
 	q = PQescapeIdentifier(g->conn, geom, strlen(geom));
 	if (!q) {
 		pg_seterr(g, errbuf, "could not quote the geometry column of",
-			  PQerrorMessage(g->conn));
+		          PQerrorMessage(g->conn));
 		return false;
 	}
 	sb_init(&sql, 0);
-	sb_printf(&sql, "SELECT ST_SRID(s.%s) FROM (\n%s\n) s WHERE s.%s IS "
-		  "NOT NULL LIMIT 1", q, g->select_sql, q);
+	sb_printf(&sql,
+	          "SELECT ST_SRID(s.%s) FROM (\n%s\n) s WHERE s.%s IS "
+	          "NOT NULL LIMIT 1",
+	          q, g->select_sql, q);
 	PQfreemem(q);
 	res = PQexecParams(g->conn, sql.buf, g->since ? 1 : 0, NULL, params,
-			   NULL, NULL, 0);
+	                   NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pg_result_seterr(g, errbuf, "could not read the SRID of", res);
 		goto out;
 	}
 	if (PQntuples(res) > 0) {
 		int64_t srid;
-		if (util_parse_int64(PQgetvalue(res, 0, 0), &srid) && srid >= 0 &&
-		    srid <= 0x7FFFFFFF)
+		if (util_parse_int64(PQgetvalue(res, 0, 0), &srid) &&
+		    srid >= 0 && srid <= 0x7FFFFFFF)
 			g->srid = (int)srid;
 	}
 	ok = true;
@@ -907,9 +935,10 @@ static void pg_read_geometry(struct pg_driver *g)
 		return;
 	}
 	if (g->srid >= 0 && ewkb_srid(hex, len) != g->srid) {
-		g->reject = "a geometry in another SRID than the query's first "
-			    "one (set \"srs\" in the job's source, or transform "
-			    "them in the query)";
+		g->reject =
+		    "a geometry in another SRID than the query's first "
+		    "one (set \"srs\" in the job's source, or transform "
+		    "them in the query)";
 		return;
 	}
 	if (len / 2 > g->wkb_cap) {
@@ -922,7 +951,7 @@ static void pg_read_geometry(struct pg_driver *g)
 	if (!hex_decode(hex, len, g->wkb) || !wkb_geometry(&w, 0) ||
 	    w.in != w.len ||
 	    OGR_G_CreateFromWkb(g->wkb, NULL, &g->geometry, (int)w.out) !=
-		    OGRERR_NONE) {
+	        OGRERR_NONE) {
 		if (g->geometry)
 			OGR_G_DestroyGeometry(g->geometry);
 		g->geometry = NULL;
@@ -1032,7 +1061,7 @@ static const struct driver_ops pg_ops = {
 };
 
 static struct driver *pg_open(const struct job *job, const char *conninfo,
-			      char *name, struct secrets *sec, char *errbuf)
+                              char *name, struct secrets *sec, char *errbuf)
 {
 	struct pg_driver *g = xcalloc(1, sizeof *g);
 	char *query = trimmed_query(job->source.query);
@@ -1042,13 +1071,13 @@ static struct driver *pg_open(const struct job *job, const char *conninfo,
 	g->secrets = *sec;
 	sec->n = 0;
 	g->since = job->source.incremental.column
-			   ? job->source.incremental.since : NULL;
+	               ? job->source.incremental.since
+	               : NULL;
 	g->geom_field = -1;
 	g->srid = -1;
 	if (!pg_connect(g, conninfo, errbuf) ||
 	    !pg_describe(g, job, query, errbuf) ||
-	    !pg_build_select(g, job, query, errbuf) ||
-	    !pg_declare(g, errbuf))
+	    !pg_build_select(g, job, query, errbuf) || !pg_declare(g, errbuf))
 		goto fail;
 	g->base.has_geometry = g->geom_field >= 0;
 	/* A query's geometry column may mix kinds: source.c finds out. */
@@ -1063,20 +1092,24 @@ static struct driver *pg_open(const struct job *job, const char *conninfo,
 			g->base.geometry_type = wkbNone;
 		if (g->srid > 0) {
 			g->base.srs = OSRNewSpatialReference(NULL);
-			if (OSRImportFromEPSG(g->base.srs, g->srid) != OGRERR_NONE) {
-				util_seterr(errbuf, "the geometries of sql source "
-					    "\"%s\" are in SRID %d, which is not "
-					    "an EPSG code; set \"srs\" in the "
-					    "job's source", g->name, g->srid);
+			if (OSRImportFromEPSG(g->base.srs, g->srid) !=
+			    OGRERR_NONE) {
+				util_seterr(
+				    errbuf,
+				    "the geometries of sql source "
+				    "\"%s\" are in SRID %d, which is not "
+				    "an EPSG code; set \"srs\" in the "
+				    "job's source",
+				    g->name, g->srid);
 				goto fail;
 			}
 		}
 	}
 	snprintf(g->base.description, sizeof g->base.description,
-		 "PostgreSQL %d, sql source \"%.200s\", %zu columns%s%.64s%s",
-		 PQserverVersion(g->conn) / 10000, g->name, g->base.n_columns,
-		 g->geom_name ? ", geometry \"" : "",
-		 g->geom_name ? g->geom_name : "", g->geom_name ? "\"" : "");
+	         "PostgreSQL %d, sql source \"%.200s\", %zu columns%s%.64s%s",
+	         PQserverVersion(g->conn) / 10000, g->name, g->base.n_columns,
+	         g->geom_name ? ", geometry \"" : "",
+	         g->geom_name ? g->geom_name : "", g->geom_name ? "\"" : "");
 	free(query);
 	return &g->base;
 fail:
@@ -1097,7 +1130,7 @@ static const char *gdal_error(const char *fallback)
  * set: only an integer watermark can be written as a literal that every
  * SQL dialect reads the same. */
 static char *gdal_watermark_filter(const struct job *job, const char *name,
-				   char *errbuf)
+                                   char *errbuf)
 {
 	const char *col = job->source.incremental.column;
 	const char *since = job->source.incremental.since;
@@ -1105,16 +1138,20 @@ static char *gdal_watermark_filter(const struct job *job, const char *name,
 	int64_t value;
 
 	if (!util_parse_int64(since, &value)) {
-		util_seterr(errbuf, "incremental harvest of sql source \"%s\" "
-			    "needs an integer column: through GDAL (SQLite, "
-			    "MySQL, ODBC) odp cannot compare \"%s\" with the "
-			    "watermark safely; incremental harvest on other "
-			    "columns is for PostgreSQL sources only", name, col);
+		util_seterr(errbuf,
+		            "incremental harvest of sql source \"%s\" "
+		            "needs an integer column: through GDAL (SQLite, "
+		            "MySQL, ODBC) odp cannot compare \"%s\" with the "
+		            "watermark safely; incremental harvest on other "
+		            "columns is for PostgreSQL sources only",
+		            name, col);
 		return NULL;
 	}
 	if (strchr(col, '"')) {
-		util_seterr(errbuf, "incremental column \"%s\" of sql source "
-			    "\"%s\" has a double quote in its name", col, name);
+		util_seterr(errbuf,
+		            "incremental column \"%s\" of sql source "
+		            "\"%s\" has a double quote in its name",
+		            col, name);
 		return NULL;
 	}
 	sb_init(&filter, 0);
@@ -1143,8 +1180,8 @@ static char *resolve_path(const struct job *job, const char *path)
 }
 
 static struct driver *gdal_open(const struct job *job, const char *conn,
-				const char *name, struct secrets *sec,
-				char *errbuf)
+                                const char *name, struct secrets *sec,
+                                char *errbuf)
 {
 	char *path = resolve_path(job, conn), *filter = NULL;
 	char **options = NULL;
@@ -1159,8 +1196,8 @@ static struct driver *gdal_open(const struct job *job, const char *conn,
 	    !(filter = gdal_watermark_filter(job, name, errbuf)))
 		goto out;
 	if (is_local_path(path) && stat(path, &st) != 0) {
-		util_seterr(errbuf, "could not open sql source \"%s\": %s", path,
-			    strerror(errno));
+		util_seterr(errbuf, "could not open sql source \"%s\": %s",
+		            path, strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < job->source.n_open_options; i++)
@@ -1168,12 +1205,12 @@ static struct driver *gdal_open(const struct job *job, const char *conn,
 	CPLPushErrorHandlerEx(scrubbed_gdal_log, sec);
 	CPLErrorReset();
 	ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-			(const char *const *)options, NULL);
+	                (const char *const *)options, NULL);
 	if (!ds) {
 		scrub(sec, gdal_error("GDAL recognises no database in it"),
 		      clean, sizeof clean);
 		util_seterr(errbuf, "could not open sql source \"%s\": %s",
-			    name, clean);
+		            name, clean);
 		goto pop;
 	}
 	CPLErrorReset();
@@ -1181,25 +1218,30 @@ static struct driver *gdal_open(const struct job *job, const char *conn,
 	if (!layer) {
 		scrub(sec, gdal_error("the query returned no result"), clean,
 		      sizeof clean);
-		util_seterr(errbuf, "could not run the query of sql source "
-			    "\"%s\": %s", name, clean);
+		util_seterr(errbuf,
+		            "could not run the query of sql source "
+		            "\"%s\": %s",
+		            name, clean);
 		goto pop;
 	}
 	if (job->source.incremental.column) {
 		OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
 		if (OGR_FD_GetFieldIndex(defn, job->source.incremental.column) <
 		    0) {
-			util_seterr(errbuf, "the query of sql source \"%s\" has "
-				    "no column \"%s\", the job's incremental "
-				    "column", name,
-				    job->source.incremental.column);
+			util_seterr(errbuf,
+			            "the query of sql source \"%s\" has "
+			            "no column \"%s\", the job's incremental "
+			            "column",
+			            name, job->source.incremental.column);
 			goto pop;
 		}
 	}
 	if (filter && OGR_L_SetAttributeFilter(layer, filter) != OGRERR_NONE) {
 		scrub(sec, gdal_error("invalid filter"), clean, sizeof clean);
-		util_seterr(errbuf, "could not read sql source \"%s\" beyond "
-			    "its watermark: %s", name, clean);
+		util_seterr(errbuf,
+		            "could not read sql source \"%s\" beyond "
+		            "its watermark: %s",
+		            name, clean);
 		goto pop;
 	}
 	d = driver_gdal_open_result(ds, layer, name, errbuf);
@@ -1228,14 +1270,14 @@ struct driver *driver_sql_open(const struct job *job, char *errbuf)
 
 	if (!written || !job->source.query) {
 		util_seterr(errbuf, "a sql source needs \"connection\" and "
-			    "\"query\"");
+		                    "\"query\"");
 		return NULL;
 	}
 	name = redact(written);
 	expanded = job_expand_env(written, why);
 	if (!expanded) {
-		util_seterr(errbuf, "could not open sql source \"%s\": %s", name,
-			    why);
+		util_seterr(errbuf, "could not open sql source \"%s\": %s",
+		            name, why);
 		free(name);
 		return NULL;
 	}

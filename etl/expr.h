@@ -26,7 +26,8 @@
 struct expr;
 
 /* Compiles text against the columns of a row: names[i] (normalised, as
- * published) has type types[i].  Copies what it needs: text, names and
+ * published: lowercase ASCII) has type types[i]; the text may write them
+ * in any case.  Copies what it needs: text, names and
  * types may be freed afterwards.  Returns NULL on error with errbuf
  * (ODP_ERRBUF_SIZE, may be NULL) saying where, what is wrong and what was
  * expected: `at character 17: unknown column "capacté" (did you mean

@@ -25,7 +25,7 @@ static void int64_str(int64_t v, char buf[24])
 }
 
 static void make_full(struct incremental *inc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void make_full(struct incremental *inc, const char *fmt, ...)
 {
@@ -42,8 +42,8 @@ static void make_full(struct incremental *inc, const char *fmt, ...)
  * *column is malloc'd (the caller frees it), NULL when the column is not
  * published. */
 static enum odp_status read_published(struct incremental *inc, PGconn *conn,
-				      const struct job *job, int64_t dataset_id,
-				      char **column, char *errbuf)
+                                      const struct job *job, int64_t dataset_id,
+                                      char **column, char *errbuf)
 {
 	char ds_id[24];
 	const char *p[2] = {ds_id, job->source.incremental.column};
@@ -53,23 +53,23 @@ static enum odp_status read_published(struct incremental *inc, PGconn *conn,
 	*column = NULL;
 	int64_str(dataset_id, ds_id);
 	res = db_query(conn,
-		       "SELECT v.id, v.table_name, coalesce(v.checksum, ''), "
-		       "c.name FROM datasets d JOIN dataset_versions v "
-		       "ON v.id = d.current_version_id "
-		       "LEFT JOIN dataset_columns c ON c.version_id = v.id "
-		       "AND c.source_name = $2 WHERE d.id = $1::int8 "
-		       "ORDER BY c.position LIMIT 1",
-		       2, p, errbuf);
+	               "SELECT v.id, v.table_name, coalesce(v.checksum, ''), "
+	               "c.name FROM datasets d JOIN dataset_versions v "
+	               "ON v.id = d.current_version_id "
+	               "LEFT JOIN dataset_columns c ON c.version_id = v.id "
+	               "AND c.source_name = $2 WHERE d.id = $1::int8 "
+	               "ORDER BY c.position LIMIT 1",
+	               2, p, errbuf);
 	if (!res)
 		return ODP_ERR_DB;
 	if (PQntuples(res) == 1 &&
 	    util_parse_int64(PQgetvalue(res, 0, 0), &inc->published_id)) {
 		table = db_quote_ident(conn, "data", PQgetvalue(res, 0, 1));
 		util_strlcpy(inc->published_table, table ? table : "",
-			     sizeof inc->published_table);
+		             sizeof inc->published_table);
 		free(table);
 		util_strlcpy(inc->published_checksum, PQgetvalue(res, 0, 2),
-			     sizeof inc->published_checksum);
+		             sizeof inc->published_checksum);
 		if (!PQgetisnull(res, 0, 3))
 			*column = xstrdup(PQgetvalue(res, 0, 3));
 	}
@@ -78,24 +78,25 @@ static enum odp_status read_published(struct incremental *inc, PGconn *conn,
 }
 
 /* The incremental runs that counted since the last full one that did. */
-static enum odp_status runs_since_full(PGconn *conn, int64_t run_id,
-				       int64_t *n, char *errbuf)
+static enum odp_status runs_since_full(PGconn *conn, int64_t run_id, int64_t *n,
+                                       char *errbuf)
 {
 	char id[24];
 	const char *p[1] = {id};
 	PGresult *res;
 
 	int64_str(run_id, id);
-	res = db_query(conn,
-		       "WITH counted AS (SELECT i.run_id, i.full_read "
-		       "FROM incremental_runs i JOIN job_runs r ON r.id = i.run_id "
-		       "WHERE r.job_id = (SELECT job_id FROM job_runs "
-		       "WHERE id = $1::int8) AND r.id < $1::int8 "
-		       "AND r.status IN ('succeeded', 'unchanged')) "
-		       "SELECT count(*) FROM counted WHERE NOT full_read AND "
-		       "run_id > coalesce((SELECT max(run_id) FROM counted "
-		       "WHERE full_read), 0)",
-		       1, p, errbuf);
+	res = db_query(
+	    conn,
+	    "WITH counted AS (SELECT i.run_id, i.full_read "
+	    "FROM incremental_runs i JOIN job_runs r ON r.id = i.run_id "
+	    "WHERE r.job_id = (SELECT job_id FROM job_runs "
+	    "WHERE id = $1::int8) AND r.id < $1::int8 "
+	    "AND r.status IN ('succeeded', 'unchanged')) "
+	    "SELECT count(*) FROM counted WHERE NOT full_read AND "
+	    "run_id > coalesce((SELECT max(run_id) FROM counted "
+	    "WHERE full_read), 0)",
+	    1, p, errbuf);
 	if (!res)
 		return ODP_ERR_DB;
 	if (!util_parse_int64(PQgetvalue(res, 0, 0), n))
@@ -106,7 +107,7 @@ static enum odp_status runs_since_full(PGconn *conn, int64_t run_id,
 
 /* The maximum of column over the published version, as text. */
 static enum odp_status read_watermark(struct incremental *inc, PGconn *conn,
-				      const char *column, char *errbuf)
+                                      const char *column, char *errbuf)
 {
 	char *col = db_quote_ident(conn, NULL, column);
 	struct sb sql;
@@ -116,18 +117,20 @@ static enum odp_status read_watermark(struct incremental *inc, PGconn *conn,
 	sb_init(&sql, 0);
 	/* The table name and the column come from the catalogue. */
 	sb_printf(&sql, "SELECT max(%s)::text FROM %s", col,
-		  inc->published_table);
+	          inc->published_table);
 	res = db_query(conn, sql.buf, 0, NULL, errbuf);
 	if (!res) {
 		rc = ODP_ERR_DB;
 	} else if (PQgetisnull(res, 0, 0)) {
 		make_full(inc, "the published version has no value of \"%s\"",
-			  column);
+		          column);
 	} else if (strlen(PQgetvalue(res, 0, 0)) > INCREMENTAL_WATERMARK_MAX) {
-		make_full(inc, "the largest \"%s\" is too long to be a watermark",
-			  column);
+		make_full(inc,
+		          "the largest \"%s\" is too long to be a watermark",
+		          column);
 	} else {
-		util_strlcpy(inc->since, PQgetvalue(res, 0, 0), sizeof inc->since);
+		util_strlcpy(inc->since, PQgetvalue(res, 0, 0),
+		             sizeof inc->since);
 	}
 	PQclear(res);
 	sb_free(&sql);
@@ -137,8 +140,8 @@ static enum odp_status read_watermark(struct incremental *inc, PGconn *conn,
 
 /* Whether the run reads every row, and if not, beyond which watermark. */
 static enum odp_status plan(struct incremental *inc, PGconn *conn,
-			    const struct job *job, int64_t dataset_id,
-			    int64_t run_id, bool force_full, char *errbuf)
+                            const struct job *job, int64_t dataset_id,
+                            int64_t run_id, bool force_full, char *errbuf)
 {
 	int64_t every = job->source.incremental.full_every, n = 0;
 	char *column = NULL;
@@ -156,9 +159,10 @@ static enum odp_status plan(struct incremental *inc, PGconn *conn,
 		goto out;
 	}
 	if (!column) {
-		make_full(inc, "column \"%s\" is not in the published version, "
-			  "so there is no watermark",
-			  job->source.incremental.column);
+		make_full(inc,
+		          "column \"%s\" is not in the published version, "
+		          "so there is no watermark",
+		          job->source.incremental.column);
 		goto out;
 	}
 	if (every <= 0)
@@ -167,7 +171,7 @@ static enum odp_status plan(struct incremental *inc, PGconn *conn,
 		goto out;
 	if (n + 1 >= every) {
 		make_full(inc, "one run in %lld reads every row, for deletions",
-			  (long long)every);
+		          (long long)every);
 		goto out;
 	}
 	rc = read_watermark(inc, conn, column, errbuf);
@@ -179,9 +183,9 @@ out:
 /* True when the source's columns are the published version's, names and
  * types in the same order: only then can published rows join the new
  * version as they are. */
-static enum odp_status same_columns(const struct incremental *inc,
-				    PGconn *conn, const struct source *src,
-				    bool *same, char *errbuf)
+static enum odp_status same_columns(const struct incremental *inc, PGconn *conn,
+                                    const struct source *src, bool *same,
+                                    char *errbuf)
 {
 	const struct source_column *cols = source_columns(src);
 	size_t n = source_n_columns(src), i;
@@ -191,34 +195,35 @@ static enum odp_status same_columns(const struct incremental *inc,
 
 	int64_str(inc->published_id, ver_id);
 	res = db_query(conn,
-		       "SELECT name, type FROM dataset_columns "
-		       "WHERE version_id = $1::int8 ORDER BY position",
-		       1, p, errbuf);
+	               "SELECT name, type FROM dataset_columns "
+	               "WHERE version_id = $1::int8 ORDER BY position",
+	               1, p, errbuf);
 	if (!res)
 		return ODP_ERR_DB;
 	*same = (size_t)PQntuples(res) == n;
 	for (i = 0; *same && i < n; i++)
 		*same = strcmp(PQgetvalue(res, (int)i, 0), cols[i].name) == 0 &&
-			strcmp(PQgetvalue(res, (int)i, 1),
-			       source_type_name(cols[i].type)) == 0;
+		        strcmp(PQgetvalue(res, (int)i, 1),
+		               source_type_name(cols[i].type)) == 0;
 	PQclear(res);
 	return ODP_OK;
 }
 
-static enum odp_status record_plan(const struct incremental *inc,
-				   PGconn *conn, int64_t run_id, char *errbuf)
+static enum odp_status record_plan(const struct incremental *inc, PGconn *conn,
+                                   int64_t run_id, char *errbuf)
 {
 	char id[24];
 	const char *p[4] = {id, inc->full ? "true" : "false",
-			    inc->full ? NULL : inc->since,
-			    inc->full ? inc->reason : NULL};
+	                    inc->full ? NULL : inc->since,
+	                    inc->full ? inc->reason : NULL};
 	PGresult *res;
 
 	int64_str(run_id, id);
-	res = db_query(conn,
-		       "INSERT INTO incremental_runs (run_id, full_read, "
-		       "watermark, reason) VALUES ($1::int8, $2::boolean, $3, $4)",
-		       4, p, errbuf);
+	res = db_query(
+	    conn,
+	    "INSERT INTO incremental_runs (run_id, full_read, "
+	    "watermark, reason) VALUES ($1::int8, $2::boolean, $3, $4)",
+	    4, p, errbuf);
 	if (!res)
 		return ODP_ERR_DB;
 	PQclear(res);
@@ -226,8 +231,8 @@ static enum odp_status record_plan(const struct incremental *inc,
 }
 
 struct source *incremental_open(struct incremental *inc, PGconn *conn,
-				const struct job *job, int64_t dataset_id,
-				int64_t run_id, bool force_full, char *errbuf)
+                                const struct job *job, int64_t dataset_id,
+                                int64_t run_id, bool force_full, char *errbuf)
 {
 	struct source *src;
 	bool same = true;
@@ -251,8 +256,9 @@ struct source *incremental_open(struct incremental *inc, PGconn *conn,
 		}
 		if (!same) {
 			source_close(src);
-			make_full(inc, "%s", "the query's columns are not those "
-					     "of the published version");
+			make_full(inc, "%s",
+			          "the query's columns are not those "
+			          "of the published version");
 			inc->job.source.incremental.since = NULL;
 			src = source_open(&inc->job, errbuf);
 		}
@@ -267,7 +273,7 @@ struct source *incremental_open(struct incremental *inc, PGconn *conn,
 		log_info("full run: %s", inc->reason);
 	else
 		log_info("incremental run: rows beyond %s = %s",
-			 job->source.incremental.column, inc->since);
+		         job->source.incremental.column, inc->since);
 	return src;
 }
 
@@ -302,7 +308,7 @@ static void chain_checksum(const char *published, char checksum[65])
 /* The data columns of src, quoted, each preceded by prefix ("o.", "d." or
  * ""), comma-separated. */
 static void column_list(PGconn *conn, const struct source *src,
-			const char *prefix, struct sb *out)
+                        const char *prefix, struct sb *out)
 {
 	const struct source_column *cols = source_columns(src);
 	size_t n = source_n_columns(src), i;
@@ -315,9 +321,9 @@ static void column_list(PGconn *conn, const struct source *src,
 }
 
 static enum odp_status merge(struct incremental *inc, PGconn *conn,
-			     const struct source *src, const char *table,
-			     int64_t *added, int64_t *updated,
-			     int64_t *rows_total, char *errbuf)
+                             const struct source *src, const char *table,
+                             int64_t *added, int64_t *updated,
+                             int64_t *rows_total, char *errbuf)
 {
 	const char *old = inc->published_table;
 	struct sb cols, o_cols, d_cols, sql;
@@ -334,18 +340,20 @@ static enum odp_status merge(struct incremental *inc, PGconn *conn,
 	if (db_exec(conn, "BEGIN", errbuf) != ODP_OK)
 		goto out;
 	/* The rows read move aside; the table is filled again in order. */
-	sb_printf(&sql, "CREATE TEMP TABLE odp_delta ON COMMIT DROP AS "
-		  "SELECT * FROM %s; TRUNCATE %s", table, table);
+	sb_printf(&sql,
+	          "CREATE TEMP TABLE odp_delta ON COMMIT DROP AS "
+	          "SELECT * FROM %s; TRUNCATE %s",
+	          table, table);
 	if (db_exec(conn, sql.buf, errbuf) != ODP_OK)
 		goto rollback;
 	sb_reset(&sql);
 	sb_printf(&sql,
-		  "SELECT count(*) FILTER (WHERE o._id IS NULL), "
-		  "count(*) FILTER (WHERE o._id IS NOT NULL AND "
-		  "ROW(d.geom%s) IS DISTINCT FROM ROW(o.geom%s)) "
-		  "FROM odp_delta d LEFT JOIN %s o ON o._id = d._id",
-		  d_cols.buf ? d_cols.buf : "", o_cols.buf ? o_cols.buf : "",
-		  old);
+	          "SELECT count(*) FILTER (WHERE o._id IS NULL), "
+	          "count(*) FILTER (WHERE o._id IS NOT NULL AND "
+	          "ROW(d.geom%s) IS DISTINCT FROM ROW(o.geom%s)) "
+	          "FROM odp_delta d LEFT JOIN %s o ON o._id = d._id",
+	          d_cols.buf ? d_cols.buf : "", o_cols.buf ? o_cols.buf : "",
+	          old);
 	res = db_query(conn, sql.buf, 0, NULL, errbuf);
 	if (!res)
 		goto rollback;
@@ -360,19 +368,19 @@ static enum odp_status merge(struct incremental *inc, PGconn *conn,
 	 * its key if there is one; then the new rows, in the order read. */
 	sb_reset(&sql);
 	sb_printf(&sql,
-		  "INSERT INTO %s (_id, _rownum%s, geom) "
-		  "SELECT m._id, row_number() OVER (ORDER BY m._part, m._ord)"
-		  "%s, m.geom FROM ("
-		  "SELECT 0 AS _part, o._rownum AS _ord, o._id%s, o.geom "
-		  "FROM %s o WHERE NOT EXISTS "
-		  "(SELECT 1 FROM odp_delta d WHERE d._id = o._id) "
-		  "UNION ALL "
-		  "SELECT CASE WHEN o._id IS NULL THEN 1 ELSE 0 END, "
-		  "coalesce(o._rownum, d._rownum), d._id%s, d.geom "
-		  "FROM odp_delta d LEFT JOIN %s o ON o._id = d._id) m",
-		  table, cols.buf ? cols.buf : "",
-		  cols.buf ? cols.buf : "", o_cols.buf ? o_cols.buf : "", old,
-		  d_cols.buf ? d_cols.buf : "", old);
+	          "INSERT INTO %s (_id, _rownum%s, geom) "
+	          "SELECT m._id, row_number() OVER (ORDER BY m._part, m._ord)"
+	          "%s, m.geom FROM ("
+	          "SELECT 0 AS _part, o._rownum AS _ord, o._id%s, o.geom "
+	          "FROM %s o WHERE NOT EXISTS "
+	          "(SELECT 1 FROM odp_delta d WHERE d._id = o._id) "
+	          "UNION ALL "
+	          "SELECT CASE WHEN o._id IS NULL THEN 1 ELSE 0 END, "
+	          "coalesce(o._rownum, d._rownum), d._id%s, d.geom "
+	          "FROM odp_delta d LEFT JOIN %s o ON o._id = d._id) m",
+	          table, cols.buf ? cols.buf : "", cols.buf ? cols.buf : "",
+	          o_cols.buf ? o_cols.buf : "", old,
+	          d_cols.buf ? d_cols.buf : "", old);
 	if (sb_failed(&sql)) {
 		util_seterr(errbuf, "too many columns to merge");
 		goto rollback;
@@ -399,9 +407,9 @@ out:
 }
 
 enum odp_status incremental_apply(struct incremental *inc, PGconn *conn,
-				  const struct source *src, const char *table,
-				  char checksum[65], int64_t *rows_loaded,
-				  struct sb *notes, char *errbuf)
+                                  const struct source *src, const char *table,
+                                  char checksum[65], int64_t *rows_loaded,
+                                  struct sb *notes, char *errbuf)
 {
 	int64_t read = *rows_loaded, added = 0, updated = 0, total = 0;
 	enum odp_status rc;
@@ -420,9 +428,10 @@ enum odp_status incremental_apply(struct incremental *inc, PGconn *conn,
 		util_strlcpy(checksum, inc->published_checksum, 65);
 	else
 		chain_checksum(inc->published_checksum, checksum);
-	sb_printf(notes, "; incremental since %s: %lld rows upserted (%lld "
-		  "added, %lld updated), %lld kept from the published version",
-		  inc->since, (long long)read, (long long)added,
-		  (long long)updated, (long long)(total - read));
+	sb_printf(notes,
+	          "; incremental since %s: %lld rows upserted (%lld "
+	          "added, %lld updated), %lld kept from the published version",
+	          inc->since, (long long)read, (long long)added,
+	          (long long)updated, (long long)(total - read));
 	return ODP_OK;
 }

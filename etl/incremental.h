@@ -43,15 +43,15 @@
 #define INCREMENTAL_WATERMARK_MAX 255
 
 struct incremental {
-	bool enabled;              /* the job is incremental */
-	bool full;                 /* this run reads every row */
-	char reason[256];          /* why it is full */
+	bool enabled;     /* the job is incremental */
+	bool full;        /* this run reads every row */
+	char reason[256]; /* why it is full */
 	char since[INCREMENTAL_WATERMARK_MAX + 1]; /* the watermark */
 	int64_t published_id;      /* the published version, 0 if none */
 	char published_table[128]; /* its quoted name */
 	char published_checksum[65];
-	struct job job;            /* what the source reads: a shallow copy
-				      of the run's job with the watermark */
+	struct job job; /* what the source reads: a shallow copy
+	                   of the run's job with the watermark */
 };
 
 /* Opens job's source for the run run_id of dataset dataset_id, on conn
@@ -62,8 +62,8 @@ struct incremental {
  * must outlive the source, which borrows inc->job; job is borrowed too.
  * NULL on failure with errbuf set. */
 struct source *incremental_open(struct incremental *inc, PGconn *conn,
-				const struct job *job, int64_t dataset_id,
-				int64_t run_id, bool force_full, char *errbuf);
+                                const struct job *job, int64_t dataset_id,
+                                int64_t run_id, bool force_full, char *errbuf);
 
 /* Once the rows read are loaded into table (quoted), before its indexes
  * are built: for an incremental run, adds the published rows whose key was
@@ -74,8 +74,8 @@ struct source *incremental_open(struct incremental *inc, PGconn *conn,
  * run (...)" or "; incremental since ...: N rows upserted").  A no-op for
  * a job that is not incremental. */
 enum odp_status incremental_apply(struct incremental *inc, PGconn *conn,
-				  const struct source *src, const char *table,
-				  char checksum[65], int64_t *rows_loaded,
-				  struct sb *notes, char *errbuf);
+                                  const struct source *src, const char *table,
+                                  char checksum[65], int64_t *rows_loaded,
+                                  struct sb *notes, char *errbuf);
 
 #endif

@@ -36,7 +36,7 @@ BUILD = os.path.join(ROOT, os.environ.get("ODP_BUILD", "build"))
 # the API checks that read what was harvested.
 MODULE_ORDER = ["test_cli", "test_etl", "test_sources", "test_sources_http",
                 "test_sources_sql", "test_formats",
-                "test_api", "test_versions"]
+                "test_api", "test_versions", "test_scheduler"]
 
 
 class Response:

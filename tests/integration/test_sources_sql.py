@@ -425,6 +425,9 @@ SHAPES_EWKT = [
     ("collection-z", "GEOMETRYCOLLECTION Z(POINT Z(497000 6615000 5),"
                      " LINESTRING Z(497000 6615000 5, 497001 6615001 6))"),
     ("arc", "CIRCULARSTRING(497000 6615000, 497050 6615050, 497100 6615000)"),
+    ("tin", "TIN Z(((497000 6615000 1, 497100 6615000 2, 497000 6615100 3,"
+            " 497000 6615000 1)), ((497100 6615000 2, 497100 6615100 4,"
+            " 497000 6615100 3, 497100 6615000 2)))"),
 ]
 
 
@@ -439,9 +442,20 @@ def test_sql_geometries_of_every_kind_and_dimension(ctx):
         p = ctx.etl("run", path)
         assert p.returncode == 0, p.stderr
         status, read, loaded, rejected, message = last_run(ctx, SHAPES)
-        assert (status, read, loaded) == ("succeeded", "6", "6"), message
+        n = str(len(SHAPES_EWKT))
+        assert (status, read, loaded) == ("succeeded", n, n), message
         table = current_table(ctx, SHAPES)
         for ident, ewkt in SHAPES_EWKT:
+            if ident == "tin":
+                # Published repaired, as a collection of its triangles:
+                # the same points in the same place.
+                same = ctx.sql_value(
+                    "SELECT ST_NPoints(geom) = 8 AND ST_HausdorffDistance("
+                    "ST_Envelope(geom), ST_Envelope(ST_Transform(ST_Force2D("
+                    "'SRID=2154;%s'::geometry), 4326))) < 1e-9 FROM %s WHERE"
+                    " _id = 'tin'" % (ewkt, table))
+                assert same == "t", ident
+                continue
             # What the record should be: 2D, linear, in WGS 84.
             expected = ("ST_Transform(ST_Force2D(ST_CurveToLine("
                         "'SRID=2154;%s'::geometry)), 4326)" % ewkt)
