@@ -26,6 +26,7 @@
 #include "copy.h"
 #include "db.h"
 #include "diff.h"
+#include "fingerprint.h"
 #include "incremental.h"
 #include "log.h"
 #include "sb.h"
@@ -67,6 +68,8 @@ struct run {
 	int64_t published_id;      /* the published version, 0 if none */
 	char *published_table;     /* its quoted name, or NULL */
 	char published_checksum[65];
+	char published_fingerprint[65];
+	char fingerprint[65];       /* of the source files, "" if none */
 	struct diff_schema schema; /* columns versus the published version */
 	struct diff_rows rows;     /* rows versus the published version */
 	json_t *reject_list;       /* the first REJECTS_KEPT rejected rows */
@@ -306,7 +309,8 @@ static enum odp_status find_published(struct run *r)
 
 	int64_str(r->dataset_id, ds_id);
 	res = db_query(r->conn,
-		       "SELECT v.id, v.table_name, coalesce(v.checksum, '') "
+		       "SELECT v.id, v.table_name, coalesce(v.checksum, ''), "
+		       "coalesce(v.source_fingerprint, '') "
 		       "FROM datasets d JOIN dataset_versions v "
 		       "ON v.id = d.current_version_id WHERE d.id = $1::int8",
 		       1, p, r->errbuf);
@@ -314,10 +318,13 @@ static enum odp_status find_published(struct run *r)
 		return ODP_ERR_DB;
 	if (PQntuples(res) == 1 &&
 	    util_parse_int64(PQgetvalue(res, 0, 0), &r->published_id)) {
+		free(r->published_table);
 		r->published_table = db_quote_ident(r->conn, "data",
 						    PQgetvalue(res, 0, 1));
 		util_strlcpy(r->published_checksum, PQgetvalue(res, 0, 2),
 			     sizeof r->published_checksum);
+		util_strlcpy(r->published_fingerprint, PQgetvalue(res, 0, 3),
+			     sizeof r->published_fingerprint);
 	}
 	PQclear(res);
 	return ODP_OK;
@@ -722,6 +729,41 @@ static enum odp_status record_run(struct run *r, const char *status)
 	return rc;
 }
 
+/* Remembers the source files' digest on the version now published, so
+ * that the next run over the same files reads nothing. */
+static enum odp_status record_fingerprint(struct run *r, bool unchanged)
+{
+	char ver_id[24];
+	const char *p[2] = {ver_id, r->fingerprint};
+
+	if (!*r->fingerprint)
+		return ODP_OK;
+	int64_str(unchanged ? r->published_id : r->version_id, ver_id);
+	return query_ok(r,
+			"UPDATE dataset_versions SET source_fingerprint = $2 "
+			"WHERE id = $1::int8",
+			2, p);
+}
+
+/* A run whose source files and job are byte for byte those of the
+ * published version: the metadata is refreshed, nothing is read. */
+static enum odp_status finish_identical_files(struct run *r)
+{
+	snprintf(r->result->message, sizeof r->result->message,
+		 "unchanged: the source files and the job are identical to "
+		 "those of version %lld; nothing was read",
+		 (long long)r->published_id);
+	if (db_exec(r->conn, "BEGIN", r->errbuf) != ODP_OK)
+		return ODP_ERR_DB;
+	if (publish_metadata(r) != ODP_OK ||
+	    record_run(r, "unchanged") != ODP_OK ||
+	    db_exec(r->conn, "COMMIT", r->errbuf) != ODP_OK) {
+		PQclear(PQexec(r->conn, "ROLLBACK"));
+		return ODP_ERR_DB;
+	}
+	return ODP_OK;
+}
+
 /* Drops the version being loaded; used on every failure path. */
 static void discard_version(struct run *r)
 {
@@ -872,6 +914,17 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	log_info("run %lld of job \"%s\" started", (long long)result->run_id,
 		 job->identifier);
 
+	if (!opts->full && !job->source.incremental.column &&
+	    fingerprint_job(job, r.fingerprint)) {
+		if ((rc = find_published(&r)) != ODP_OK)
+			goto failed;
+		if (r.published_id &&
+		    strcmp(r.published_fingerprint, r.fingerprint) == 0) {
+			if ((rc = finish_identical_files(&r)) != ODP_OK)
+				goto failed;
+			goto out;
+		}
+	}
 	r.src = incremental_open(&inc, conn, job, r.dataset_id,
 				 result->run_id, opts->full, r.errbuf);
 	if (!r.src) {
@@ -925,6 +978,7 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 		goto failed;
 	if ((rc = publish_metadata(&r)) != ODP_OK ||
 	    (!unchanged && (rc = publish_version(&r)) != ODP_OK) ||
+	    (rc = record_fingerprint(&r, unchanged)) != ODP_OK ||
 	    (rc = record_run(&r, unchanged ? "unchanged" : "succeeded")) != ODP_OK ||
 	    (rc = db_exec(conn, "COMMIT", r.errbuf)) != ODP_OK) {
 		PQclear(PQexec(conn, "ROLLBACK"));

@@ -187,10 +187,44 @@ def test_reharvest_of_an_unchanged_source_keeps_the_version(ctx):
     assert p.returncode == 0, p.stderr
     status, read, _, _, message = last_run(ctx, ident)
     assert status == "unchanged", (status, message)
-    assert read == "12", read
+    # The files are those of the published version: nothing is read.
+    assert read == "0" and "source files and the job are identical" in message, message
     after = ctx.sql("SELECT current_version_id, modified FROM datasets"
                     " WHERE identifier = '%s'" % ident)
     assert before == after, (before, after)
+
+
+def test_same_content_in_different_files_is_unchanged(ctx):
+    ident = "parkings-grand-poitiers"
+    path = temp_job(ident, os.path.join(ctx.root, DEMO, "data", "parkings.geojson"),
+                    key="id")
+    # The job and the file differ (another title, the file re-indented), the
+    # published rows would not: the content checksum says "unchanged".
+    with open(job_path(ctx, ident)) as f:
+        demo = json.load(f)
+    with open(path) as f:
+        job = json.load(f)
+    for k in ("title", "description", "publisher", "licence", "themes", "keywords",
+              "frequency", "schedule"):
+        job[k] = demo.get(k, job.get(k))
+    with open(path, "w") as f:
+        json.dump(job, f, ensure_ascii=False)
+    data = os.path.join(os.path.dirname(path), "parkings.geojson")
+    with open(data) as f:
+        doc = json.load(f)
+    with open(data, "w") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=4)
+    before = current_version(ctx, ident)
+    try:
+        p = ctx.etl("run", path)
+        assert p.returncode == 0, p.stderr
+        status, read, _, _, message = last_run(ctx, ident)
+        assert (status, read) == ("unchanged", "12"), (status, read, message)
+        assert current_version(ctx, ident) == before
+    finally:
+        shutil.rmtree(os.path.dirname(path))
+        p = ctx.etl("run", job_path(ctx, ident))
+    assert p.returncode == 0, p.stderr
 
 
 def test_changed_source_publishes_a_new_version(ctx):
