@@ -208,13 +208,13 @@ static void wall_to_tm(const struct wall *w, int isdst, struct tm *tm)
  * the clock skips it.  False when the C library cannot represent it. */
 static bool first_instant(const struct wall *w, time_t *out)
 {
-	int64_t want = wall_key(w->year, w->month, w->day, w->hour, w->minute,
-				0), key;
+	int64_t want, key;
 	time_t found = 0, t, lo, hi;
 	bool any = false;
 	struct tm tm;
 	int isdst;
 
+	want = wall_key(w->year, w->month, w->day, w->hour, w->minute, 0);
 	/* mktime() normalises tm to the local time of its answer: when that
 	 * is w again, w exists with that offset. */
 	for (isdst = 0; isdst <= 1; isdst++) {

@@ -68,6 +68,13 @@
 #define HARVEST_LOCK_CLASS "1868853358"
 #define CLAIM_LOCK_CLASS "1868853363"
 
+/* SQL: some session of this database holds advisory lock (class, id). */
+#define LOCK_HELD_SQL(class, id)                                             \
+	"EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' "    \
+	"AND l.granted AND l.objsubid = 2 AND l.database = (SELECT oid "     \
+	"FROM pg_database WHERE datname = current_database()) "              \
+	"AND l.classid::int8 = " class " AND l.objid::int8 = " id ")"
+
 /* Folder depth searched for job files, as `odp-etl run ID` does. */
 #define SCAN_DEPTH 4
 /* Job files one scheduler reads at most. */
@@ -247,7 +254,11 @@ static bool ensure_connection(struct sched *s)
 	if (s->conn_lost)
 		log_info("connected to the database again");
 	s->conn_lost = false;
-	s->conn_generation++;
+	/* The database may have been restored meanwhile: register the jobs
+	 * again at the next scan. */
+	if (s->conn_generation++ > 0)
+		for (size_t i = 0; i < s->n_files; i++)
+			s->files[i].registered = false;
 	return true;
 }
 
@@ -448,6 +459,45 @@ static void register_files(struct sched *s)
 	}
 }
 
+/* A claim without its lock was left by a scheduler that died during the
+ * run (its run recorded itself as stopped, or the next run will): the job
+ * is due again at once. */
+static void recover_orphans(struct sched *s)
+{
+	char **idents = xcalloc(s->n_files + 1, sizeof *idents);
+	const char *p[1];
+	PGresult *res = NULL;
+	size_t i, n = 0;
+	int row;
+
+	for (i = 0; i < s->n_files; i++)
+		if (file_is_active(&s->files[i]) && s->files[i].registered)
+			idents[n++] = s->files[i].job->identifier;
+	if (n == 0 || !ensure_connection(s))
+		goto out;
+	p[0] = db_text_array(idents, n);
+	res = db_query(s->conn,
+		       "UPDATE jobs SET retry_at = now(), claimed_by = NULL, "
+		       "claimed_at = NULL WHERE claimed_by IS NOT NULL "
+		       "AND identifier = ANY($1::text[]) AND NOT "
+		       LOCK_HELD_SQL(CLAIM_LOCK_CLASS, "jobs.id")
+		       " RETURNING identifier, claimed_by",
+		       1, p, s->errbuf);
+	free((char *)p[0]);
+	if (!res) {
+		log_warn("could not look for runs left by a scheduler that "
+			 "stopped: %s", s->errbuf);
+		goto out;
+	}
+	for (row = 0; row < PQntuples(res); row++)
+		log_warn("job \"%s\": its scheduler (%s) stopped during the "
+			 "run; due again", PQgetvalue(res, row, 0),
+			 PQgetvalue(res, row, 1));
+out:
+	PQclear(res);
+	free(idents);
+}
+
 /* Reads the job files new or changed since the last scan and registers
  * their jobs.  ODP_ERR_IO, with s->errbuf set, when the jobs folder cannot
  * be listed; the files known stay as they were. */
@@ -512,6 +562,7 @@ static enum odp_status scan(struct sched *s)
 	s->n_files = n_paths;
 	mark_shadowed(s);
 	register_files(s);
+	recover_orphans(s);
 	return ODP_OK;
 }
 
@@ -637,9 +688,12 @@ static enum odp_status claim_job(struct sched *s, struct job_file **file,
 		int64_str(id, id_text);
 		p[0] = id_text;
 		PQclear(res);
+		/* A run by hand holds the harvest lock: let it finish. */
 		res = db_query(s->conn,
-			       "SELECT pg_try_advisory_lock(" CLAIM_LOCK_CLASS
-			       ", $1::int4)",
+			       "SELECT CASE WHEN " LOCK_HELD_SQL(
+				       HARVEST_LOCK_CLASS, "$1::int8")
+			       " THEN false ELSE pg_try_advisory_lock("
+			       CLAIM_LOCK_CLASS ", $1::int4) END",
 			       1, p, s->errbuf);
 		if (!res)
 			goto rollback;
@@ -647,7 +701,7 @@ static enum odp_status claim_job(struct sched *s, struct job_file **file,
 		PQclear(res);
 		res = NULL;
 		if (!locked) {
-			/* Running in another scheduler, due again already. */
+			/* Running elsewhere, and due again already. */
 			log_debug("job \"%s\" is due but still running "
 				  "elsewhere", f->job->identifier);
 			PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -752,39 +806,6 @@ static void release_claim(struct sched *s, const struct slot *slot)
 		     1, p))
 		log_warn("could not release the claim on job \"%s\": %s",
 			 slot->identifier, s->errbuf);
-}
-
-/* Claims due jobs and starts their runs while a slot is free.
- * ODP_ERR_NOT_FOUND when nothing (more) is due, ODP_OK when the slots are
- * full, ODP_ERR_DB. */
-static enum odp_status claim_and_start(struct sched *s)
-{
-	struct slot *slot;
-
-	while (!stop_signal && (slot = free_slot(s)) != NULL) {
-		struct job_file *f;
-		int64_t job_id;
-		enum odp_status rc;
-
-		if (!ensure_connection(s))
-			return ODP_ERR_DB;
-		rc = claim_job(s, &f, &job_id);
-		if (rc != ODP_OK) {
-			if (rc == ODP_ERR_DB)
-				log_error("could not look for due jobs: %s",
-					  s->errbuf);
-			return rc;
-		}
-		if (!start_run(s, slot, f, job_id)) {
-			struct slot failed = {.job_id = job_id,
-					      .identifier = f->job->identifier,
-					      .conn_generation =
-						      s->conn_generation};
-			release_claim(s, &failed);
-			return ODP_ERR_DB;
-		}
-	}
-	return ODP_OK;
 }
 
 /* Sends sig to the run's process group (to the run alone if the group is
@@ -1081,6 +1102,44 @@ out:
 	memset(slot, 0, sizeof *slot);
 }
 
+/* Claims due jobs and starts their runs while a slot is free.
+ * ODP_ERR_NOT_FOUND when nothing (more) is due, ODP_OK when the slots are
+ * full, ODP_ERR_DB, or ODP_ERR_IO when a run could not be started (it
+ * counts as a failed run). */
+static enum odp_status claim_and_start(struct sched *s)
+{
+	struct slot *slot;
+
+	while (!stop_signal && (slot = free_slot(s)) != NULL) {
+		struct job_file *f;
+		int64_t job_id;
+		enum odp_status rc;
+
+		if (!ensure_connection(s))
+			return ODP_ERR_DB;
+		rc = claim_job(s, &f, &job_id);
+		if (rc != ODP_OK) {
+			if (rc == ODP_ERR_DB)
+				log_error("could not look for due jobs: %s",
+					  s->errbuf);
+			return rc;
+		}
+		if (!start_run(s, slot, f, job_id)) {
+			struct slot failed = {.job_id = job_id,
+					      .identifier = f->job->identifier,
+					      .retries = f->job->retries >= 0
+						      ? f->job->retries
+						      : s->opts->retries,
+					      .conn_generation =
+						      s->conn_generation};
+			apply_outcome(s, &failed, OUTCOME_FAILED);
+			release_claim(s, &failed);
+			return ODP_ERR_IO;
+		}
+	}
+	return ODP_OK;
+}
+
 /* Reaps the children that ended; true when one did. */
 static bool reap_children(struct sched *s)
 {
@@ -1184,7 +1243,8 @@ enum odp_status schedule_run(const struct schedule_options *opts,
 			     bool *any_failed, char *errbuf)
 {
 	static const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
-	struct sigaction sa, old_sa[4];
+	enum { N_HANDLED = sizeof handled / sizeof *handled };
+	struct sigaction sa, old_sa[N_HANDLED];
 	struct sched s;
 	sigset_t block, old_mask;
 	enum odp_status rc = ODP_OK;
@@ -1204,12 +1264,12 @@ enum odp_status schedule_run(const struct schedule_options *opts,
 	rescan_requested = 0;
 
 	sigemptyset(&block);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < N_HANDLED; i++)
 		sigaddset(&block, handled[i]);
 	sigprocmask(SIG_BLOCK, &block, &old_mask);
 	s.wait_mask = old_mask;
 	memset(&sa, 0, sizeof sa);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < N_HANDLED; i++) {
 		sigdelset(&s.wait_mask, handled[i]);
 		sa.sa_handler = handled[i] == SIGHUP    ? on_hangup
 				: handled[i] == SIGCHLD ? on_child
@@ -1266,7 +1326,7 @@ enum odp_status schedule_run(const struct schedule_options *opts,
 							     : "SIGTERM");
 	shut_down(&s);
 out:
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < N_HANDLED; i++)
 		sigaction(handled[i], &old_sa[i], NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	for (i = 0; i < s.n_files; i++)
@@ -1284,11 +1344,8 @@ out:
  * lock, a scheduler's claim the claim lock. */
 #define STATUS_SQL                                                           \
 	"SELECT j.identifier, CASE WHEN NOT j.enabled THEN 'disabled' "      \
-	" WHEN EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = "         \
-	"  'advisory' AND l.granted AND l.objsubid = 2 AND l.database = "    \
-	"  (SELECT oid FROM pg_database WHERE datname = current_database()) " \
-	"  AND l.classid::int8 IN (" HARVEST_LOCK_CLASS ", "                 \
-	CLAIM_LOCK_CLASS ") AND l.objid::int8 = j.id) THEN 'running' "       \
+	" WHEN " LOCK_HELD_SQL(HARVEST_LOCK_CLASS, "j.id")                   \
+	" OR " LOCK_HELD_SQL(CLAIM_LOCK_CLASS, "j.id") " THEN 'running' "    \
 	" WHEN j.retry_at IS NOT NULL THEN 'retrying' "                      \
 	" WHEN j.attempts > 0 OR r.status IN ('failed', 'timed_out') "       \
 	"  THEN 'failing' ELSE 'idle' END, "                                 \

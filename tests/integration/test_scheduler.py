@@ -167,6 +167,28 @@ def test_schedule_and_status_have_help(ctx):
     assert 'unknown time zone "Europe/Lutece"' in p.stderr, p.stderr
 
 
+def test_job_file_timeout_and_retries_are_checked(ctx):
+    folder = tempfile.mkdtemp(prefix="odp-sched-")
+    try:
+        good = write_job(folder, "test-sched-keys", timeout=600, retries=0)
+        p = ctx.etl("validate", good)
+        assert p.returncode == 0, p.stderr
+        bad = write_job(folder, "test-sched-bad-keys", timeout=0, retries=21)
+        p = ctx.etl("validate", bad)
+        assert p.returncode == 3, (p.returncode, p.stderr)
+        assert bad + ": $.timeout: 0 is out of range; expected 1 to 604800" \
+            " seconds" in p.stderr, p.stderr
+        assert bad + ": $.retries: 21 is out of range; expected 0 to 20" \
+            in p.stderr, p.stderr
+        bad = write_job(folder, "test-sched-bad-keys", timeout="1h")
+        p = ctx.etl("validate", bad)
+        assert p.returncode == 3, (p.returncode, p.stderr)
+        assert bad + ": $.timeout: found a string; expected an integer" \
+            in p.stderr, p.stderr
+    finally:
+        shutil.rmtree(folder)
+
+
 def test_two_schedulers_run_each_due_job_exactly_once(ctx):
     folder = tempfile.mkdtemp(prefix="odp-sched-")
     idents = ["test-sched-once-%d" % i for i in range(1, 7)]
@@ -376,6 +398,37 @@ def test_sigterm_stops_the_scheduler_and_records_the_run(ctx):
         attempts, due, claimed = job_row(
             ctx, ident, "attempts, retry_at <= now(), claimed_by IS NULL")
         assert (attempts, due, claimed) == ("0", "t", "t"), (attempts, due, claimed)
+    finally:
+        if proc:
+            stop_scheduler(proc)
+        drop_dataset(ctx, ident)
+        shutil.rmtree(folder)
+
+
+def test_job_of_a_scheduler_killed_outright_runs_again(ctx):
+    folder = tempfile.mkdtemp(prefix="odp-sched-")
+    ident = "test-sched-orphan"
+    proc = None
+    try:
+        write_job(folder, ident, rows=1000000)
+        proc = start_scheduler(ctx, folder)
+        wait_for("the run to start", lambda: runs(ctx, ident) or proc.poll() is not None)
+        assert proc.poll() is None, read_log(proc)
+        proc.kill()
+        proc.wait()
+        # The run learns that its scheduler is gone, and stops cleanly.
+        wait_for("the run to stop", lambda: runs(ctx, ident)[0][0] != "running")
+        assert runs(ctx, ident)[0][0] == "failed", runs(ctx, ident)
+        assert loading_versions(ctx, ident) == "0"
+
+        # The next scheduler takes the job over at once.
+        write_job(folder, ident)
+        p = schedule_once(ctx, folder)
+        assert p.returncode == 0, p.stderr
+        assert "its scheduler" in p.stderr and "stopped during the run" in p.stderr, \
+            p.stderr
+        assert [s for s, _ in runs(ctx, ident)] == ["failed", "succeeded"], runs(ctx, ident)
+        assert job_row(ctx, ident, "claimed_by IS NULL")[0] == "t"
     finally:
         if proc:
             stop_scheduler(proc)
