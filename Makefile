@@ -3,6 +3,8 @@
 #   make run     install what is missing, build, start the embedded PostGIS,
 #                harvest the demo jobs and serve the API (Ctrl-C stops all)
 #   make test    the same set-up, then every test, on a cluster of its own
+#   make bench   odp-etl's speed and memory against ogr2ogr and COPY, measured
+#                in the same run (BENCH lines; see tests/bench/bench.py)
 #   make deps    install the Debian packages odp needs (or print the line)
 #   make stop    stop the embedded PostGIS of `make run`
 #   make clean   remove build/ (var/ keeps the databases)
@@ -54,7 +56,7 @@ LIBODP := $(BUILD)/libodp.a
 BINS := $(BUILD)/odp-etl $(BUILD)/odp-api
 UNIT := $(BUILD)/unit-tests
 
-.PHONY: all deps run test unit stop clean
+.PHONY: all deps run test bench unit stop clean
 all: $(BINS) $(UNIT)
 
 $(BUILD)/%.o: %.c
@@ -90,6 +92,10 @@ run: deps
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)ODP_BUILD=$(BUILD) python3 tests/run_tests.py
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)ODP_BUILD=$(BUILD) python3 tests/bench/bench.py
 
 unit: $(UNIT)
 	$(Q)$(UNIT)

@@ -7,24 +7,28 @@
 
 #include <string.h>
 
+/* strcspn() skips the plain bytes a word at a time; most values have no
+ * byte to escape and go into the buffer in one append. */
 void copy_escape(struct sb *sb, const char *value)
 {
-	const char *p = value, *run = value;
+	const char *p = value;
 
-	for (; *p; p++) {
-		const char *esc = NULL;
+	for (;;) {
+		size_t run = strcspn(p, "\\\t\n\r");
+		const char *esc;
+
+		sb_append(sb, p, run);
+		p += run;
 		switch (*p) {
+		case '\0': return;
 		case '\\': esc = "\\\\"; break;
 		case '\t': esc = "\\t"; break;
 		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		default: continue;
+		default: esc = "\\r"; break;
 		}
-		sb_append(sb, run, (size_t)(p - run));
 		sb_append(sb, esc, 2);
-		run = p + 1;
+		p++;
 	}
-	sb_append(sb, run, (size_t)(p - run));
 }
 
 static void fail(struct copy_writer *w, const char *what)

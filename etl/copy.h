@@ -17,7 +17,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define COPY_FLUSH_SIZE (256 * 1024)
+/* Well under a unix or TCP socket's send buffer (about 200 kB), so that
+ * handing a chunk to libpq does not wait for the server to read the one
+ * before: with 256 kB chunks odp-etl spent 2.5 s of a 1M-row harvest
+ * blocked in PQputCopyData while the server idled, with 64 kB 0.3 s
+ * (make bench). */
+#define COPY_FLUSH_SIZE (64 * 1024)
 
 struct copy_writer {
 	PGconn *conn;        /* borrowed */
