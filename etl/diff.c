@@ -186,7 +186,7 @@ enum odp_status diff_rows_count(PGconn *conn, const char *old_table,
 	sb_puts(&sql, " IS DISTINCT FROM ");
 	if (!put_row(conn, s, 'n', &sql, errbuf))
 		goto out;
-	sb_printf(&sql, ") FROM %s o FULL JOIN %s n ON n._id = o._id",
+	sb_printf(&sql, ") FROM %s o FULL JOIN %s n ON n._id COLLATE \"C\" = o._id",
 		  old_table, new_table);
 	if (sb_failed(&sql)) {
 		util_seterr(errbuf, "the comparison of %zu columns is too long",

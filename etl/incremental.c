@@ -351,7 +351,7 @@ static enum odp_status merge(struct incremental *inc, PGconn *conn,
 	          "SELECT count(*) FILTER (WHERE o._id IS NULL), "
 	          "count(*) FILTER (WHERE o._id IS NOT NULL AND "
 	          "ROW(d.geom%s) IS DISTINCT FROM ROW(o.geom%s)) "
-	          "FROM odp_delta d LEFT JOIN %s o ON o._id = d._id",
+	          "FROM odp_delta d LEFT JOIN %s o ON o._id COLLATE \"C\" = d._id",
 	          d_cols.buf ? d_cols.buf : "", o_cols.buf ? o_cols.buf : "",
 	          old);
 	res = db_query(conn, sql.buf, 0, NULL, errbuf);
@@ -373,11 +373,11 @@ static enum odp_status merge(struct incremental *inc, PGconn *conn,
 	          "%s, m.geom FROM ("
 	          "SELECT 0 AS _part, o._rownum AS _ord, o._id%s, o.geom "
 	          "FROM %s o WHERE NOT EXISTS "
-	          "(SELECT 1 FROM odp_delta d WHERE d._id = o._id) "
+	          "(SELECT 1 FROM odp_delta d WHERE d._id COLLATE \"C\" = o._id) "
 	          "UNION ALL "
 	          "SELECT CASE WHEN o._id IS NULL THEN 1 ELSE 0 END, "
 	          "coalesce(o._rownum, d._rownum), d._id%s, d.geom "
-	          "FROM odp_delta d LEFT JOIN %s o ON o._id = d._id) m",
+	          "FROM odp_delta d LEFT JOIN %s o ON o._id COLLATE \"C\" = d._id) m",
 	          table, cols.buf ? cols.buf : "", cols.buf ? cols.buf : "",
 	          o_cols.buf ? o_cols.buf : "", old,
 	          d_cols.buf ? d_cols.buf : "", old);

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,8 @@ struct source {
 	unsigned promote;           /* PROMOTE_* families made multi */
 	int64_t n_repaired;         /* invalid geometries made valid */
 	int64_t n_empty;            /* empty geometries published as null */
+	OGREnvelope extent;         /* of the geometries published so far */
+	bool has_extent;
 	char notes[ODP_ERRBUF_SIZE];
 	char description[ODP_ERRBUF_SIZE];
 	struct sb arena;            /* the current row's strings */
@@ -667,6 +670,17 @@ const char *source_description(const struct source *src)
 	return src->description;
 }
 
+bool source_extent(const struct source *src, double box[4])
+{
+	if (!src->has_extent)
+		return false;
+	box[0] = src->extent.MinX;
+	box[1] = src->extent.MinY;
+	box[2] = src->extent.MaxX;
+	box[3] = src->extent.MaxY;
+	return true;
+}
+
 const char *source_warning(const struct source *src)
 {
 	return src->driver->warning;
@@ -939,6 +953,19 @@ static bool put_geometry(struct source *src, OGRGeometryH g,
 	}
 	if (!normalise_geometry(src, &g, reject))
 		goto out;
+	{
+		OGREnvelope env;
+		OGR_G_GetEnvelope(g, &env);
+		if (!src->has_extent) {
+			src->extent = env;
+			src->has_extent = true;
+		} else {
+			src->extent.MinX = fmin(src->extent.MinX, env.MinX);
+			src->extent.MinY = fmin(src->extent.MinY, env.MinY);
+			src->extent.MaxX = fmax(src->extent.MaxX, env.MaxX);
+			src->extent.MaxY = fmax(src->extent.MaxY, env.MaxY);
+		}
+	}
 	size = (size_t)OGR_G_WkbSize(g);
 	if (size < 5 || size > GEOMETRY_MAX) {
 		*reject = "a geometry too large to publish";

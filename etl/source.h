@@ -67,6 +67,9 @@ const struct source_column *source_columns(const struct source *src);
 int64_t source_n_features(const struct source *src);
 /* Human-readable description of what was detected (driver, CRS). */
 const char *source_description(const struct source *src);
+/* The bounding box (min x, min y, max x, max y, EPSG:4326) of the
+ * geometries read so far; false when there was none. */
+bool source_extent(const struct source *src, double box[4]);
 /* What the run should warn about (an encoding guessed, ...), or "". */
 const char *source_warning(const struct source *src);
 /* What normalisation did to the rows read so far, as "; ..." clauses for
