@@ -63,20 +63,33 @@ void sb_putc(struct sb *sb, char c)
 void sb_printf(struct sb *sb, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	/* Formats straight into the free space; only a value that does not
+	 * fit is formatted a second time, after growing. */
+	if (sb->failed ||
+	    !sb_grow(sb, sb->max - sb->len < 64 ? sb->max - sb->len : 64))
+		return;
+	room = sb->cap - sb->len;
+	if (room > sb->max - sb->len + 1)
+		room = sb->max - sb->len + 1;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(sb->buf + sb->len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
 		sb->failed = true;
 		return;
 	}
-	if (!sb_grow(sb, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= room) {
+		if (!sb_grow(sb, (size_t)n)) {
+			sb->buf[sb->len] = '\0';
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	sb->len += (size_t)n;
 }
 

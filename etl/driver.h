@@ -60,6 +60,10 @@ struct driver_ops {
 	int64_t (*count)(struct driver *d);
 	/* Frees the driver and everything it owns; NULL is a no-op. */
 	void (*close)(struct driver *d);
+	/* Optional (NULL when the driver cannot): until the next rewind(),
+	 * reads only the columns i with needed[i], and the geometry when
+	 * geometry is true, for a faster type-inference pass. */
+	void (*read_only)(struct driver *d, const bool *needed, bool geometry);
 };
 
 /* What every driver shares; a driver's own state follows it in memory

@@ -575,6 +575,27 @@ static bool needs_inference(const struct source_column *c)
 	return c->is_text_field && !c->cast && !c->hash;
 }
 
+/* The inference pass reads only the text columns it types, and the
+ * geometry only when it must learn whether singles and multis mix (a
+ * declared point layer cannot mix them). */
+static void scan_only_what_it_needs(struct source *src, const unsigned *cand)
+{
+	struct driver *d = src->driver;
+	bool *needed, geometry;
+	size_t i;
+
+	if (!d->ops->read_only)
+		return;
+	needed = xcalloc(d->n_columns ? d->n_columns : 1, sizeof *needed);
+	for (i = 0; i < src->n_source_cols; i++)
+		if (cand[i])
+			needed[src->cols[i].field] = true;
+	geometry = src->has_geometry && !geometry_from_columns(src) &&
+		   wkbFlatten(d->geometry_type) != wkbPoint;
+	d->ops->read_only(d, needed, geometry);
+	free(needed);
+}
+
 enum odp_status source_scan(struct source *src, char *errbuf)
 {
 	unsigned *cand;
@@ -596,6 +617,7 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	n_values = xcalloc(src->n_cols, sizeof *n_values);
 	for (i = 0; i < src->n_cols; i++)
 		cand[i] = needs_inference(&src->cols[i]) ? INFER_ALL : 0;
+	scan_only_what_it_needs(src, cand);
 
 	while ((got = src->driver->ops->next(src->driver, errbuf)) == 1) {
 		if (src->has_geometry && !geometry_from_columns(src)) {

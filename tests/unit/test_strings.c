@@ -52,3 +52,27 @@ void test_db_text_array_quotes(void)
 	CHECK_STR(lit, "{}");
 	free(lit);
 }
+
+void test_sb_printf_grows_and_stops_at_the_limit(void)
+{
+	struct sb sb;
+	int i;
+
+	sb_init(&sb, 0);
+	for (i = 0; i < 1000; i++)
+		sb_printf(&sb, "%d,", i);
+	CHECK(!sb_failed(&sb));
+	CHECK(sb.len == 3890);
+	CHECK(strncmp(sb.buf + sb.len - 4, "999,", 4) == 0);
+	sb_free(&sb);
+
+	sb_init(&sb, 10);
+	sb_printf(&sb, "%s", "12345678");
+	CHECK(!sb_failed(&sb));
+	sb_printf(&sb, "%d", 1);      /* fits exactly: 9 bytes */
+	CHECK(!sb_failed(&sb));
+	CHECK_STR(sb.buf, "123456781");
+	sb_printf(&sb, "%d", 23);
+	CHECK(sb_failed(&sb));
+	sb_free(&sb);
+}
