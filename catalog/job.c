@@ -21,7 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum field_type { F_STRING, F_STRING_ARRAY, F_OBJECT, F_INTEGER, F_HEADERS };
+enum field_type {
+	F_STRING,
+	F_STRING_ARRAY,
+	F_OBJECT,
+	F_INTEGER,
+	F_BOOLEAN,
+	F_HEADERS
+};
 
 struct field {
 	const char *key;
@@ -126,6 +133,9 @@ static const struct field source_fields[] = {
 	 offsetof(struct job_source, x_column), 0, NULL},
 	{"y", F_STRING, false, "a string, the column holding the latitude or Y",
 	 offsetof(struct job_source, y_column), 0, NULL},
+	{"keep_z", F_BOOLEAN, false,
+	 "true to publish the geometries' Z (heights), dropped by default",
+	 offsetof(struct job_source, keep_z), 0, NULL},
 	{"config_options", F_STRING_ARRAY, false,
 	 "an array of \"KEY=VALUE\" GDAL configuration options",
 	 offsetof(struct job_source, config_options),
@@ -331,6 +341,15 @@ static void read_fields(const json_t *obj, const struct field *table,
 			*(size_t *)((char *)base + f->count_offset) = n;
 			break;
 		}
+		case F_BOOLEAN:
+			if (!json_is_boolean(value)) {
+				add_problem(problems, sub_path,
+					    "found %s; expected %s",
+					    json_type_name(value), f->expected);
+				break;
+			}
+			*(bool *)slot = json_is_true(value);
+			break;
 		case F_INTEGER:
 			if (!json_is_integer(value)) {
 				add_problem(problems, sub_path,

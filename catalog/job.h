@@ -70,6 +70,7 @@ struct job_source {
 	char *x_column;      /* with y_column: a point from two columns */
 	char *y_column;
 	char *latlon_column; /* one column holding "lat, lon" text */
+	bool keep_z;         /* publish Z; M is always dropped */
 	char **open_options; /* "KEY=VALUE" strings for GDAL */
 	size_t n_open_options;
 	char **config_options; /* "KEY=VALUE" GDAL config options, e.g. a

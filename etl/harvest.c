@@ -277,7 +277,8 @@ static enum odp_status create_version(struct run *r)
 		sb_printf(&sql, ", %s %s", col, source_sql_type(cols[i].type));
 		free(col);
 	}
-	sb_puts(&sql, ", geom geometry(Geometry, 4326))");
+	sb_puts(&sql, r->job->source.keep_z ? ", geom geometry(GeometryZ, 4326))"
+					    : ", geom geometry(Geometry, 4326))");
 	rc = db_exec(r->conn, sql.buf, r->errbuf);
 	sb_free(&sql);
 	if (rc != ODP_OK)

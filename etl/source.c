@@ -968,7 +968,13 @@ static bool put_geometry(struct source *src, OGRGeometryH g,
 			return false;
 		}
 	}
-	OGR_G_FlattenTo2D(g);
+	if (src->job->source.keep_z) {
+		/* One dimension for the whole column: 2D geometries get Z 0. */
+		OGR_G_SetMeasured(g, FALSE);
+		OGR_G_Set3D(g, TRUE);
+	} else {
+		OGR_G_FlattenTo2D(g);
+	}
 	if (src->ct && OGR_G_Transform(g, src->ct) != OGRERR_NONE) {
 		*reject = "a geometry that could not be reprojected to EPSG:4326";
 		goto out;
@@ -997,10 +1003,11 @@ static bool put_geometry(struct source *src, OGRGeometryH g,
 		src->wkb_cap = size + 4;
 		src->wkb = xrealloc(src->wkb, src->wkb_cap);
 	}
-	/* ISO WKB in little-endian, then the SRID slipped in after the type
-	 * word: that is PostGIS's EWKB for a 2D geometry. */
+	/* WKB in little-endian, then the SRID slipped in after the type
+	 * word: that is PostGIS's EWKB.  OGR's old-style WKB marks Z with
+	 * the same 0x80000000 flag as EWKB does. */
 	w = src->wkb;
-	if (OGR_G_ExportToIsoWkb(g, wkbNDR, w + 4) != OGRERR_NONE) {
+	if (OGR_G_ExportToWkb(g, wkbNDR, w + 4) != OGRERR_NONE) {
 		*reject = "a geometry that could not be encoded";
 		goto out;
 	}

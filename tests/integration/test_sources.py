@@ -234,3 +234,26 @@ def test_points_from_an_opendatasoft_geo_point_object(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(os.path.dirname(path))
+
+
+def test_z_is_dropped_unless_the_job_keeps_it(ctx):
+    src = os.path.join(ctx.root, FIXTURES, "geometry", "reperes.geojson")
+    flat = temp_job("test-reperes-2d", src, key="repere")
+    kept = temp_job("test-reperes-3d", src, key="repere", source={"keep_z": True})
+    try:
+        for path in (flat, kept):
+            p = ctx.etl("run", path)
+            assert p.returncode == 0, p.stderr
+        t2 = current_table(ctx, "test-reperes-2d")
+        t3 = current_table(ctx, "test-reperes-3d")
+        assert ctx.sql_value("SELECT max(ST_NDims(geom)) FROM " + t2) == "2"
+        rows = dict(ctx.sql("SELECT _id, ST_Z(geom) FROM %s" % t3))
+        assert rows == {"NGF-00": "116.4", "NGF-01": "121", "NGF-02": "98.75",
+                        "NGF-03": "0"}, rows
+        r = ctx.get("/datasets/test-reperes-3d/records?limit=10")
+        coords = {rec["id"]: rec["geometry"]["coordinates"] for rec in r.json()["records"]}
+        assert coords["NGF-02"] == [0.342, 46.58, 98.75], coords
+    finally:
+        for ident, path in (("test-reperes-2d", flat), ("test-reperes-3d", kept)):
+            drop_dataset(ctx, ident)
+            shutil.rmtree(os.path.dirname(path))
