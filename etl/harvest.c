@@ -992,6 +992,7 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 		rc = ODP_ERR_SOURCE;
 		goto failed;
 	}
+	source_stop_on(r.src, &harvest_stop_requested);
 	log_info("source: %s", source_description(r.src));
 	if (*source_warning(r.src)) {
 		log_warn("%s", source_warning(r.src));

@@ -54,6 +54,7 @@ struct source {
 	bool hash_key;              /* the key is personal: ids are hashed */
 	const char *pseudonym_key;  /* HMAC key of transform.personal */
 	int64_t n_filtered;         /* rows the job's filter left out */
+	volatile sig_atomic_t *stop; /* set by a signal: stop scanning */
 	size_t n_source_cols;       /* cols before the derived ones */
 	struct expr *filter;        /* transform.filter, or NULL */
 	struct sb expr_out;         /* a derived value being computed */
@@ -596,6 +597,11 @@ static void scan_only_what_it_needs(struct source *src, const unsigned *cand)
 	free(needed);
 }
 
+void source_stop_on(struct source *src, volatile sig_atomic_t *flag)
+{
+	src->stop = flag;
+}
+
 enum odp_status source_scan(struct source *src, char *errbuf)
 {
 	unsigned *cand;
@@ -620,6 +626,12 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	scan_only_what_it_needs(src, cand);
 
 	while ((got = src->driver->ops->next(src->driver, errbuf)) == 1) {
+		if (src->stop && *src->stop) {
+			util_seterr(errbuf, "stopped by a signal while reading "
+				    "the source to type its columns");
+			got = ODP_ERR_SOURCE;
+			break;
+		}
 		if (src->has_geometry && !geometry_from_columns(src)) {
 			OGRGeometryH g = src->driver->ops->take_geometry(src->driver);
 			bool multi;

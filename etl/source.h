@@ -18,6 +18,7 @@
 #include "odp.h"
 #include "sb.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,6 +56,10 @@ void source_init(void);
 /* Opens the job's source.  NULL on failure with errbuf naming the source
  * and the reason. */
 struct source *source_open(const struct job *job, char *errbuf);
+
+/* Makes source_scan() stop, failing, once *flag is set (by a signal
+ * handler); flag is borrowed for the source's life. */
+void source_stop_on(struct source *src, volatile sig_atomic_t *flag);
 
 /* Reads every feature once to infer the types of text columns and count
  * the features. */
