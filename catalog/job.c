@@ -9,6 +9,8 @@
  */
 #include "job.h"
 
+#include "cron.h"
+
 #include "sb.h"
 #include "util.h"
 #include "vocab.h"
@@ -403,93 +405,11 @@ static void read_fields(const json_t *obj, const struct field *table,
 	}
 }
 
-/* Checks one cron field: "*", "n", "a-b", each optionally "/step", joined
- * by commas, with values in [lo, hi]. */
-static bool cron_field_ok(const char *field, int lo, int hi)
-{
-	const char *p = field;
-
-	for (;;) {
-		long a, b, step;
-		char *end;
-
-		if (*p == '*') {
-			p++;
-		} else {
-			if (!isdigit((unsigned char)*p))
-				return false;
-			a = strtol(p, &end, 10);
-			p = end;
-			if (a < lo || a > hi)
-				return false;
-			if (*p == '-') {
-				p++;
-				if (!isdigit((unsigned char)*p))
-					return false;
-				b = strtol(p, &end, 10);
-				p = end;
-				if (b < a || b > hi)
-					return false;
-			}
-		}
-		if (*p == '/') {
-			p++;
-			if (!isdigit((unsigned char)*p))
-				return false;
-			step = strtol(p, &end, 10);
-			p = end;
-			if (step < 1 || step > hi)
-				return false;
-		}
-		if (*p == '\0')
-			return true;
-		if (*p != ',')
-			return false;
-		p++;
-	}
-}
-
 bool job_cron_check(const char *s, char *why)
 {
-	static const struct {
-		const char *name;
-		int lo, hi;
-	} fields[5] = {{"minute", 0, 59}, {"hour", 0, 23},
-		       {"day of month", 1, 31}, {"month", 1, 12},
-		       {"day of week", 0, 7}};
-	char copy[128], *parts[6];
-	size_t n = 0, len = strlen(s), i;
-	char *p;
+	struct cron c;
 
-	if (len >= sizeof copy) {
-		util_seterr(why, "too long");
-		return false;
-	}
-	memcpy(copy, s, len + 1);
-	for (p = copy; *p && n < 6;) {
-		while (*p == ' ' || *p == '\t')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		parts[n++] = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-	}
-	if (n != 5) {
-		util_seterr(why, "found %zu fields; expected five (minute hour "
-			    "day-of-month month day-of-week)", n);
-		return false;
-	}
-	for (i = 0; i < 5; i++) {
-		if (!cron_field_ok(parts[i], fields[i].lo, fields[i].hi)) {
-			util_seterr(why, "bad %s field \"%s\"; expected *, a "
-				    "number from %d to %d, a range or a list",
-				    fields[i].name, parts[i], fields[i].lo,
-				    fields[i].hi);
-			return false;
-		}
-	}
-	return true;
+	return cron_parse(s, &c, why);
 }
 
 char *job_expand_env(const char *s, char *errbuf)

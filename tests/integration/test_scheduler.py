@@ -19,28 +19,14 @@ import subprocess
 import tempfile
 import time
 
+from test_etl import drop_dataset
+
 # Far enough that no test job comes due by its schedule while tests run.
 YEARLY = "0 0 1 1 *"
 # A hang guard, not a speed expectation: how long to wait for a process.
 PATIENCE = 300
 
 
-def drop_dataset(ctx, ident):
-    """Removes a dataset the tests made, so that later tests see the demo."""
-    for (table,) in ctx.sql(
-            "SELECT v.table_name FROM dataset_versions v JOIN datasets d"
-            " ON d.id = v.dataset_id WHERE d.identifier = '%s'" % ident):
-        ctx.sql('DROP TABLE IF EXISTS data."%s"' % table)
-    ctx.sql("""
-        UPDATE datasets SET current_version_id = NULL WHERE identifier = '%(i)s';
-        DELETE FROM dataset_versions WHERE dataset_id IN
-          (SELECT id FROM datasets WHERE identifier = '%(i)s');
-        DELETE FROM job_runs WHERE job_id IN
-          (SELECT id FROM jobs WHERE identifier = '%(i)s');
-        DELETE FROM jobs WHERE identifier = '%(i)s';
-        DELETE FROM distributions WHERE dataset_id IN
-          (SELECT id FROM datasets WHERE identifier = '%(i)s');
-        DELETE FROM datasets WHERE identifier = '%(i)s';""" % {"i": ident})
 
 
 def write_csv(path, n):

@@ -3,7 +3,7 @@
  * Instants are written in UTC; Paris is UTC+1 in winter and UTC+2 in
  * summer.  In 2026 the clocks go forward on 29 March at 02:00 (01:00 UTC)
  * and back on 25 October at 03:00 (01:00 UTC). */
-#include "../../etl/cron.h"
+#include "cron.h"
 #include "job.h"
 #include "odp.h"
 #include "unit.h"
