@@ -101,6 +101,24 @@ void util_format_double(double x, char *buf, size_t size)
 	snprintf(buf, size, "%.17g", x);
 }
 
+size_t util_format_int64(int64_t v, char buf[24])
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	buf[len] = '\0';
+	return len;
+}
+
 bool util_utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

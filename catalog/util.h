@@ -27,6 +27,11 @@ bool util_parse_double(const char *s, double *out);
  * the same double: 0.1 stays "0.1", not "0.10000000000000001". */
 void util_format_double(double x, char *buf, size_t size);
 
+/* Writes v in decimal into buf, NUL-terminated, and returns its length:
+ * the hot path of a load writes two integers a row, and printf's format
+ * parsing costs more than the digits. */
+size_t util_format_int64(int64_t v, char buf[24]);
+
 /* True when the NUL-terminated s is well-formed UTF-8. */
 bool util_utf8_valid(const char *s);
 

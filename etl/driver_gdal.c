@@ -548,15 +548,10 @@ static char *put_digits(char *p, unsigned long long v, int width)
 
 static void put_int64(struct sb *sb, long long v)
 {
-	char buf[24], *p = buf;
+	char buf[24];
+	size_t len = util_format_int64((int64_t)v, buf);
 
-	if (v < 0) {
-		*p++ = '-';
-		p = put_digits(p, 0ULL - (unsigned long long)v, 1);
-	} else {
-		p = put_digits(p, (unsigned long long)v, 1);
-	}
-	sb_append(sb, buf, (size_t)(p - buf));
+	sb_append(sb, buf, len);
 }
 
 /* "yyyy-mm-dd", and with time "yyyy-mm-ddThh:mm:ss[.fff]". */

@@ -82,7 +82,7 @@ struct run {
 
 static void int64_str(int64_t v, char buf[24])
 {
-	snprintf(buf, 24, "%lld", (long long)v);
+	util_format_int64(v, buf);
 }
 
 /* Adds a warning for the run's record; takes text (malloc'd). */

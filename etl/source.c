@@ -833,12 +833,13 @@ static bool put_value(struct source *src, size_t i, const char **reject)
 static bool put_id(struct source *src, const char **reject)
 {
 	const char *v;
+	char digits[24];
 	int64_t id;
 
 	if (src->key_col < 0) {
 		id = src->driver->ops->record_id(src->driver);
-		sb_printf(&src->arena, "%lld",
-			  (long long)(id >= 0 ? id : src->n_read));
+		sb_append(&src->arena, digits,
+			  util_format_int64(id >= 0 ? id : src->n_read, digits));
 		return true;
 	}
 	v = raw_value(src, (size_t)src->key_col,

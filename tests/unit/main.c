@@ -57,6 +57,7 @@ int unit_failures;
 	X(test_expr_result_longer_than_the_buffer_is_an_error) \
 	X(test_sb_error_is_sticky_at_the_limit)            \
 	X(test_sb_printf_grows_and_stops_at_the_limit)     \
+	X(test_format_int64_extremes)                      \
 	X(test_sb_json_string_escapes)                     \
 	X(test_copy_escape_text_format)                    \
 	X(test_json_pointer_rfc6901_examples)              \

@@ -3,6 +3,9 @@
 #include "db.h"
 #include "sb.h"
 #include "unit.h"
+#include "util.h"
+
+#include <stdint.h>
 
 #include <stdlib.h>
 
@@ -75,4 +78,18 @@ void test_sb_printf_grows_and_stops_at_the_limit(void)
 	sb_printf(&sb, "%d", 23);
 	CHECK(sb_failed(&sb));
 	sb_free(&sb);
+}
+
+void test_format_int64_extremes(void)
+{
+	char buf[24];
+
+	CHECK(util_format_int64(0, buf) == 1);
+	CHECK_STR(buf, "0");
+	util_format_int64(-42, buf);
+	CHECK_STR(buf, "-42");
+	util_format_int64(INT64_MAX, buf);
+	CHECK_STR(buf, "9223372036854775807");
+	CHECK(util_format_int64(INT64_MIN, buf) == 20);
+	CHECK_STR(buf, "-9223372036854775808");
 }
