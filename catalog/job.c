@@ -216,6 +216,10 @@ static const struct field job_fields[] = {
 	 "\"accept\" (publish changed columns and report them) or \"fail\" "
 	 "(refuse any change of the columns)",
 	 offsetof(struct job, schema_policy), 0, NULL},
+	{"max_rejected", F_INTEGER, false,
+	 "an integer, the rejected rows a run accepts before it fails "
+	 "(0: any rejected row fails the run)",
+	 offsetof(struct job, max_rejected), 0, NULL},
 	{"keep_versions", F_INTEGER, false,
 	 "an integer from 1 to 100, the versions kept queryable (the "
 	 "published one included)",
@@ -647,6 +651,10 @@ static void check_values(struct job *job, struct job_problems *problems)
 		add_problem(problems, "$.schema_policy",
 			    "unknown schema policy \"%s\"; expected one of: "
 			    "accept, fail", job->schema_policy);
+	if (job->max_rejected < -1)
+		add_problem(problems, "$.max_rejected",
+			    "%lld is out of range; expected 0 or more",
+			    (long long)job->max_rejected);
 	if (job->keep_versions < JOB_KEEP_VERSIONS_MIN ||
 	    job->keep_versions > JOB_KEEP_VERSIONS_MAX)
 		add_problem(problems, "$.keep_versions",
@@ -746,6 +754,7 @@ struct job *job_load(const char *path, struct job_problems *problems)
 	job = xcalloc(1, sizeof *job);
 	job->source.request_retries = -1;
 	job->keep_versions = JOB_KEEP_VERSIONS_DEFAULT;
+	job->max_rejected = -1;
 	job->retries = -1;
 	job->file = xstrdup(path);
 	job->definition = root;

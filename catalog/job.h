@@ -137,6 +137,8 @@ struct job {
 	char *key;           /* natural key column (source name), may be NULL */
 	char *schema_policy; /* "accept" or "fail"; NULL means "accept" */
 	int64_t keep_versions; /* JOB_KEEP_VERSIONS_MIN..MAX, default 5 */
+	int64_t max_rejected;  /* rejected rows that fail the run beyond;
+				  -1: no limit (the default) */
 	int64_t timeout;     /* seconds a scheduled run may take, 1 to
 				JOB_TIMEOUT_MAX; 0: the scheduler's default */
 	int64_t retries;     /* retries of a failed scheduled run, 0 to

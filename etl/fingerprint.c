@@ -119,7 +119,7 @@ static bool hash_file(EVP_MD_CTX *sha, const char *path)
 static char *content_keys(const struct job *job)
 {
 	static const char *const keys[] = {"source", "transform", "key",
-					   "schema_policy"};
+					   "schema_policy", "max_rejected"};
 	json_t *subset = json_object();
 	char *text;
 	size_t i;

@@ -548,6 +548,14 @@ static enum odp_status load_rows(struct run *r)
 			    "rejected", (long long)res->rows_read);
 		return ODP_ERR_SOURCE;
 	}
+	if (r->job->max_rejected >= 0 &&
+	    res->rows_rejected > r->job->max_rejected) {
+		util_seterr(r->errbuf, "%lld features were rejected, more than "
+			    "the job's max_rejected (%lld)",
+			    (long long)res->rows_rejected,
+			    (long long)r->job->max_rejected);
+		return ODP_ERR_SOURCE;
+	}
 	sb_puts(&r->rejects, source_notes(r->src));
 	return ODP_OK;
 }

@@ -257,3 +257,29 @@ def test_z_is_dropped_unless_the_job_keeps_it(ctx):
         for ident, path in (("test-reperes-2d", flat), ("test-reperes-3d", kept)):
             drop_dataset(ctx, ident)
             shutil.rmtree(os.path.dirname(path))
+
+
+def test_max_rejected_decides_whether_rejected_rows_fail_the_run(ctx):
+    from test_etl import current_version
+    ident = "test-compteurs-rejects"
+    src = os.path.join(ctx.root, FIXTURES, "csv", "compteurs.csv")
+    lenient = temp_job(ident, src, key="id", transform={"cast": {"index_m3": "integer"}})
+    strict = temp_job(ident, src, key="id", max_rejected=0,
+                      transform={"cast": {"index_m3": "integer"}})
+    try:
+        p = ctx.etl("run", lenient)
+        assert p.returncode == 0, p.stderr
+        status, read, loaded, rejected, message = last_run(ctx, ident)
+        assert (status, read, loaded, rejected) == ("succeeded", "3", "2", "1"), message
+        assert "feature 3: a value that cannot be cast" in message, message
+        version = current_version(ctx, ident)
+        p = ctx.etl("run", strict)
+        assert p.returncode == 1, p.stderr
+        status, _, _, rejected, message = last_run(ctx, ident)
+        assert status == "failed" and rejected == "1", (status, message)
+        assert "more than the job's max_rejected (0)" in message, message
+        assert current_version(ctx, ident) == version
+    finally:
+        drop_dataset(ctx, ident)
+        for path in (lenient, strict):
+            shutil.rmtree(os.path.dirname(path))
