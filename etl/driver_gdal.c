@@ -15,6 +15,8 @@
  */
 #include "driver.h"
 
+#include "csv_dialect.h"
+
 #include "log.h"
 #include "sb.h"
 #include "util.h"
@@ -49,6 +51,8 @@
 struct gdal_driver {
 	struct driver base;
 	const char *path;       /* borrowed from the job */
+	char *copy;             /* what GDAL reads instead, or NULL (owned;
+				   see csv_dialect.h) */
 	GDALDatasetH ds;
 	OGRLayerH layer;
 	OGRFeatureH feature;    /* the current record */
@@ -213,7 +217,8 @@ static bool open_layer(struct gdal_driver *g, const struct job *job,
 	sb_init(&errors, ODP_ERRBUF_SIZE);
 	CPLErrorReset();
 	CPLPushErrorHandlerEx(collect_errors, &errors);
-	g->ds = GDALOpenEx(g->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+	g->ds = GDALOpenEx(g->copy ? g->copy : g->path,
+			   GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
 			   (const char *const *)options, NULL);
 	CPLPopErrorHandler();
 	CSLDestroy(options);
@@ -300,7 +305,7 @@ static bool csv_check_rows(struct gdal_driver *g, const struct job *job,
 		if (strncasecmp(job->source.open_options[i],
 				"MERGE_SEPARATOR=", 16) == 0)
 			merge = CPLTestBool(job->source.open_options[i] + 16);
-	if (!(fp = VSIFOpenL(g->path, "rb")))
+	if (!(fp = VSIFOpenL(g->copy ? g->copy : g->path, "rb")))
 		return true;
 	for (k = 0; k < sizeof delimiters - 1 && !delim[0]; k++) {
 		char sep[2] = {delimiters[k], 0};
@@ -720,6 +725,10 @@ static void gdal_close(struct driver *d)
 		GDALDatasetReleaseResultSet(g->ds, g->layer);
 	if (g->ds)
 		GDALClose(g->ds);
+	if (g->copy) {
+		csv_remove_copy(g->copy);
+		free(g->copy);
+	}
 	sb_free(&g->value);
 	free(g->epoch_ms);
 	free(g->name);
@@ -757,6 +766,13 @@ struct driver *driver_gdal_open(const struct job *job, char *errbuf)
 	g->path = job->source.resolved_path;
 	sb_init(&g->value, 0);
 	set_config_options(job);
+	if (is_local_path(g->path)) {
+		g->copy = csv_copy_if_piped(g->path, errbuf);
+		if (!g->copy && *errbuf) {
+			gdal_close(&g->base);
+			return NULL;
+		}
+	}
 	if (!(shapefile_without_cpg(g->path) && !job_has_open_option(job, "ENCODING")
 		      ? open_shapefile_encoding(g, job, errbuf)
 		      : open_layer(g, job, errbuf)) ||
