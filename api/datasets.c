@@ -344,3 +344,68 @@ out:
 	PQclear(res);
 	api_pool_return(req->server->pool, conn);
 }
+
+static const struct api_param_int page_params[] = {
+	{"limit", 20, 0, 1000},
+	{"offset", 0, 0, 1000000000},
+};
+
+void api_datasets_reply_page(struct api_request *req, const char *id,
+			     const char *sql, const char *key,
+			     void (*decorate)(const struct api_request *req,
+					      const char *id, json_t *page))
+{
+	struct api_param_value v[2];
+	char errbuf[ODP_ERRBUF_SIZE], limit[24], offset[24];
+	const char *params[3] = {id, limit, offset};
+	struct api_conn *conn = NULL;
+	PGresult *res = NULL;
+	json_t *page;
+	int64_t n_datasets, total;
+
+	if (!api_params_parse(req, page_params, 2, v))
+		return;
+	if (!api_dataset_id_valid(id)) {
+		api_reply_dataset_not_found(req, id);
+		return;
+	}
+	conn = api_request_db(req);
+	if (!conn)
+		return;
+	util_format_int64(v[0].value, limit);
+	util_format_int64(v[1].value, offset);
+	res = api_conn_query(conn, sql, 3, params, errbuf);
+	if (!res) {
+		api_reply_db_error(req, conn, errbuf);
+		goto out;
+	}
+	if (PQntuples(res) != 1 ||
+	    !util_parse_int64(PQgetvalue(res, 0, 0), &n_datasets) ||
+	    !util_parse_int64(PQgetvalue(res, 0, 1), &total)) {
+		api_reply_db_error(req, conn, "unexpected answer to a page query");
+		goto out;
+	}
+	if (n_datasets == 0) {
+		api_reply_dataset_not_found(req, id);
+		goto out;
+	}
+	page = PQgetisnull(res, 0, 2)
+		       ? NULL
+		       : json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+	if (!json_is_array(page)) {
+		json_decref(page);
+		api_reply_db_error(req, conn, "a page query gave no JSON array");
+		goto out;
+	}
+	if (decorate)
+		decorate(req, id, page);
+	api_reply_json(req, MHD_HTTP_OK,
+		       json_pack("{s:s, s:I, s:I, s:I, s:o}", "dataset", id,
+				 "total", (json_int_t)total, "limit",
+				 (json_int_t)v[0].value, "offset",
+				 (json_int_t)v[1].value, key, page),
+		       NULL);
+out:
+	PQclear(res);
+	api_pool_return(req->server->pool, conn);
+}

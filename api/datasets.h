@@ -7,6 +7,7 @@
 
 #include "routes.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 
 /* {"total", "limit", "offset", "datasets": [summary, ...]}: the published
@@ -23,5 +24,16 @@ bool api_dataset_id_valid(const char *id);
 
 /* Answers 404 dataset_not_found naming id (sanitised). */
 void api_reply_dataset_not_found(struct api_request *req, const char *id);
+
+/* Answers a paged list that belongs to dataset id, such as its versions or
+ * its runs: checks limit and offset, runs sql with $1 = id, $2 = limit,
+ * $3 = offset, which must give one row (whether the dataset exists, 0 or
+ * 1; the number of items; the page as a JSON array), lets decorate (may
+ * be NULL) add to each item, and replies {"dataset", "total", "limit",
+ * "offset", key: [...]}. */
+void api_datasets_reply_page(struct api_request *req, const char *id,
+			     const char *sql, const char *key,
+			     void (*decorate)(const struct api_request *req,
+					      const char *id, json_t *page));
 
 #endif

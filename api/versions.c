@@ -41,11 +41,6 @@ static const char list_sql[] =
 	"   FROM (SELECT * FROM v ORDER BY id DESC"
 	"    LIMIT $2::int8 OFFSET $3::int8) p)";
 
-static const struct api_param_int list_params[] = {
-	{"limit", 20, 0, 1000},
-	{"offset", 0, 0, 1000000000},
-};
-
 /* Adds {"records", "geojson"} links to each version of list (borrowed). */
 static void add_links(const struct api_request *req, const char *id,
 		      json_t *list)
@@ -77,59 +72,7 @@ static void add_links(const struct api_request *req, const char *id,
 
 void api_versions_list(struct api_request *req, const char *const *args)
 {
-	const char *id = args[0];
-	struct api_param_value v[2];
-	char errbuf[ODP_ERRBUF_SIZE], limit[24], offset[24];
-	const char *params[3] = {id, limit, offset};
-	struct api_conn *conn = NULL;
-	PGresult *res = NULL;
-	json_t *list;
-	int64_t n_datasets, total;
-
-	if (!api_params_parse(req, list_params, 2, v))
-		return;
-	if (!api_dataset_id_valid(id)) {
-		api_reply_dataset_not_found(req, id);
-		return;
-	}
-	conn = api_request_db(req);
-	if (!conn)
-		return;
-	snprintf(limit, sizeof limit, "%" PRId64, v[0].value);
-	snprintf(offset, sizeof offset, "%" PRId64, v[1].value);
-	res = api_conn_query(conn, list_sql, 3, params, errbuf);
-	if (!res) {
-		api_reply_db_error(req, conn, errbuf);
-		goto out;
-	}
-	if (PQntuples(res) != 1 ||
-	    !util_parse_int64(PQgetvalue(res, 0, 0), &n_datasets) ||
-	    !util_parse_int64(PQgetvalue(res, 0, 1), &total)) {
-		api_reply_db_error(req, conn,
-				   "unexpected answer to the versions query");
-		goto out;
-	}
-	if (n_datasets == 0) {
-		api_reply_dataset_not_found(req, id);
-		goto out;
-	}
-	list = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
-	if (!json_is_array(list)) {
-		json_decref(list);
-		api_reply_db_error(req, conn,
-				   "the versions query gave no JSON array");
-		goto out;
-	}
-	add_links(req, id, list);
-	api_reply_json(req, MHD_HTTP_OK,
-		       json_pack("{s:s, s:I, s:I, s:I, s:o}", "dataset", id,
-				 "total", (json_int_t)total, "limit",
-				 (json_int_t)v[0].value, "offset",
-				 (json_int_t)v[1].value, "versions", list),
-		       NULL);
-out:
-	PQclear(res);
-	api_pool_return(req->server->pool, conn);
+	api_datasets_reply_page(req, args[0], list_sql, "versions", add_links);
 }
 
 void api_versions_reply_missing(struct api_request *req,

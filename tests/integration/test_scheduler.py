@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 
-from test_etl import drop_dataset
+from test_etl import current_version, drop_dataset
 
 # Far enough that no test job comes due by its schedule while tests run.
 YEARLY = "0 0 1 1 *"
@@ -118,11 +118,6 @@ def job_row(ctx, ident, columns):
 def make_due(ctx, ident):
     ctx.sql("UPDATE jobs SET next_run_at = now() - interval '1 minute'"
             " WHERE identifier = '%s'" % ident)
-
-
-def current_version(ctx, ident):
-    return ctx.sql_value("SELECT current_version_id FROM datasets"
-                         " WHERE identifier = '%s'" % ident)
 
 
 def loading_versions(ctx, ident):
