@@ -16,12 +16,14 @@
 #include "vocab.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum field_type {
 	F_STRING,
@@ -414,6 +416,43 @@ bool job_cron_check(const char *s, char *why)
 	struct cron c;
 
 	return cron_parse(s, &c, why);
+}
+
+static bool list_files(const char *dir, int depth, char ***paths, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	struct sb path;
+
+	if (!d)
+		return false;
+	sb_init(&path, 4096);
+	while ((e = readdir(d)) != NULL && *n < JOB_FILES_MAX) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.')
+			continue;
+		sb_reset(&path);
+		sb_printf(&path, "%s/%s", dir, e->d_name);
+		if (sb_failed(&path) || stat(path.buf, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (depth < JOB_FILES_DEPTH)
+				list_files(path.buf, depth + 1, paths, n);
+		} else if (S_ISREG(st.st_mode) && len > 5 &&
+			   strcmp(e->d_name + len - 5, ".json") == 0) {
+			*paths = xrealloc(*paths, (*n + 1) * sizeof **paths);
+			(*paths)[(*n)++] = sb_steal(&path);
+		}
+	}
+	closedir(d);
+	sb_free(&path);
+	return true;
+}
+
+bool job_list_files(const char *dir, char ***paths, size_t *n)
+{
+	return list_files(dir, 0, paths, n);
 }
 
 char *job_expand_env(const char *s, char *errbuf)

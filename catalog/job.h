@@ -167,6 +167,16 @@ struct job *job_load(const char *path, struct job_problems *problems);
 void job_free(struct job *job);
 void job_problems_free(struct job_problems *problems);
 
+/* Folder depth searched for job files, and job files listed at most. */
+#define JOB_FILES_DEPTH 4
+#define JOB_FILES_MAX 10000
+
+/* Appends the paths of the *.json files under dir (JOB_FILES_DEPTH
+ * folders deep, JOB_FILES_MAX at most) to *paths, growing it; the caller
+ * frees each path and the array.  False, with errno set, when dir cannot
+ * be opened. */
+bool job_list_files(const char *dir, char ***paths, size_t *n);
+
 /* Returns s with every ${NAME} replaced by the environment variable NAME,
  * malloc'd (the caller frees it), or NULL when a variable is unset or a
  * reference is malformed, with errbuf naming it (never the value).  Used for

@@ -21,7 +21,6 @@
 #include "source.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +36,6 @@ enum exit_code {
 	EXIT_DATABASE = 4
 };
 
-/* Largest folder depth searched for a job file by identifier. */
-#define JOB_SEARCH_DEPTH 4
 
 static const char usage_main[] =
 	"usage: odp-etl COMMAND [ARGS]\n"
@@ -197,36 +194,22 @@ static int cmd_migrate(void)
 	return rc;
 }
 
-/* Looks for ID.json under dir, depth-first; returns a malloc'd path or NULL. */
-static char *find_job_file(const char *dir, const char *id, int depth)
+/* Looks for ID.json under dir; returns a malloc'd path or NULL. */
+static char *find_job_file(const char *dir, const char *id)
 {
-	DIR *d;
-	struct dirent *e;
-	struct sb path;
-	struct stat st;
-	char *found = NULL;
+	char **paths = NULL, *found = NULL;
+	size_t n = 0, i, len = strlen(id);
 
-	if (depth > JOB_SEARCH_DEPTH || !(d = opendir(dir)))
-		return NULL;
-	sb_init(&path, 4096);
-	while (!found && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		sb_reset(&path);
-		sb_printf(&path, "%s/%s", dir, e->d_name);
-		if (sb_failed(&path) || stat(path.buf, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			found = find_job_file(path.buf, id, depth + 1);
-		} else {
-			size_t n = strlen(id);
-			if (strncmp(e->d_name, id, n) == 0 &&
-			    strcmp(e->d_name + n, ".json") == 0)
-				found = sb_steal(&path);
-		}
+	job_list_files(dir, &paths, &n);
+	for (i = 0; i < n; i++) {
+		const char *slash = strrchr(paths[i], '/');
+		const char *name = slash ? slash + 1 : paths[i];
+		if (!found && strncmp(name, id, len) == 0 &&
+		    strcmp(name + len, ".json") == 0)
+			found = xstrdup(paths[i]);
+		free(paths[i]);
 	}
-	closedir(d);
-	sb_free(&path);
+	free(paths);
 	return found;
 }
 
@@ -282,7 +265,7 @@ static int cmd_run(int argc, char **argv)
 			path = xstrdup(argv[i]);
 		else
 			path = find_job_file(jobs_dir ? jobs_dir : "etl/jobs",
-					     argv[i], 0);
+					     argv[i]);
 		if (!path) {
 			log_error("no job file for \"%s\" under %s", argv[i],
 				  jobs_dir ? jobs_dir : "etl/jobs");

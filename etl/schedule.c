@@ -47,7 +47,6 @@
 #include "sb.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
@@ -75,10 +74,6 @@
 	"FROM pg_database WHERE datname = current_database()) "              \
 	"AND l.classid::int8 = " class " AND l.objid::int8 = " id ")"
 
-/* Folder depth searched for job files, as `odp-etl run ID` does. */
-#define SCAN_DEPTH 4
-/* Job files one scheduler reads at most. */
-#define SCAN_FILES_MAX 10000
 /* How long recording a stopped run waits for the job's harvest lock. */
 #define RECORD_LOCK_TIMEOUT "30s"
 /* How long to wait for a child to die after SIGKILL. */
@@ -273,42 +268,6 @@ static int compare_files(const void *a, const void *b)
 {
 	return strcmp(((const struct job_file *)a)->path,
 		      ((const struct job_file *)b)->path);
-}
-
-/* Appends the paths of the *.json files under dir to *paths (the caller
- * frees them); false, with errno set, when dir cannot be opened. */
-static bool list_job_files(const char *dir, int depth, char ***paths,
-			   size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	struct stat st;
-	struct sb path;
-
-	if (!d)
-		return false;
-	sb_init(&path, 4096);
-	while ((e = readdir(d)) != NULL && *n < SCAN_FILES_MAX) {
-		size_t len = strlen(e->d_name);
-		if (e->d_name[0] == '.')
-			continue;
-		sb_reset(&path);
-		sb_printf(&path, "%s/%s", dir, e->d_name);
-		if (sb_failed(&path) || stat(path.buf, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			if (depth < SCAN_DEPTH)
-				list_job_files(path.buf, depth + 1, paths, n);
-		} else if (S_ISREG(st.st_mode) && len > 5 &&
-			   strcmp(e->d_name + len - 5, ".json") == 0) {
-			*paths = xrealloc(*paths, (*n + 1) * sizeof **paths);
-			(*paths)[(*n)++] = sb_steal(&path);
-			sb_init(&path, 4096);
-		}
-	}
-	closedir(d);
-	sb_free(&path);
-	return true;
 }
 
 static void free_job_file(struct job_file *f)
@@ -509,15 +468,15 @@ static enum odp_status scan(struct sched *s)
 	bool *moved;
 
 	errno = 0;
-	if (!list_job_files(s->opts->jobs_dir, 0, &paths, &n_paths)) {
+	if (!job_list_files(s->opts->jobs_dir, &paths, &n_paths)) {
 		util_seterr(s->errbuf, "could not open jobs folder \"%s\": %s",
 			    s->opts->jobs_dir, strerror(errno));
 		free(paths);
 		return ODP_ERR_IO;
 	}
-	if (n_paths == SCAN_FILES_MAX)
+	if (n_paths == JOB_FILES_MAX)
 		log_warn("more than %d job files under %s; the rest are not "
-			 "read", SCAN_FILES_MAX, s->opts->jobs_dir);
+			 "read", JOB_FILES_MAX, s->opts->jobs_dir);
 	qsort(paths, n_paths, sizeof *paths, compare_paths);
 	files = xcalloc(n_paths + 1, sizeof *files);
 	moved = xcalloc(s->n_files + 1, sizeof *moved);
