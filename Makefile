@@ -4,7 +4,8 @@
 #                harvest the demo jobs and serve the API (Ctrl-C stops all)
 #   make test    the same set-up, then every test, on a cluster of its own
 #   make bench   odp-etl's speed and memory against ogr2ogr and COPY, measured
-#                in the same run (BENCH lines; see tests/bench/bench.py)
+#                in the same run, then the catalogue's search and DCAT pages
+#                under load (BENCH lines; see tests/bench/)
 #   make deps    install the Debian packages odp needs (or print the line)
 #   make stop    stop the embedded PostGIS of `make run`
 #   make clean   remove build/ (var/ keeps the databases)
@@ -14,7 +15,7 @@
 # server and never touch var/.
 
 CC ?= cc
-PKGS := libpq jansson gdal libmicrohttpd openssl libcurl
+PKGS := libpq jansson gdal libmicrohttpd openssl libcurl libxml-2.0
 
 # Flags are read from pkg-config once the packages are there: `run` and
 # `test` install them first, then build in a sub-make that reads them anew.
@@ -90,12 +91,22 @@ run: deps
 	$(Q)scripts/run.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(NODE_STAMP)
 	$(Q)ODP_BUILD=$(BUILD) python3 tests/run_tests.py
 
+# The npm packages of the tests (the SHACL validator of the DCAT catalogue),
+# installed again when the lock file changes.
+NODE_STAMP := tests/node_modules/.installed
+$(NODE_STAMP): tests/package.json tests/package-lock.json
+	@$(if $(Q),echo "  NPM     tests/node_modules")
+	$(Q)cd tests && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
 bench: deps
+	$(Q)scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)ODP_BUILD=$(BUILD) python3 tests/bench/bench.py
+	$(Q)ODP_BUILD=$(BUILD) python3 tests/bench/bench_catalog.py
 
 unit: $(UNIT)
 	$(Q)$(UNIT)

@@ -1,10 +1,11 @@
 /*
- * datasets.c: GET /datasets and GET /datasets/{id} (see datasets.h).
+ * datasets.c: GET /datasets/{id} and the metadata object of a dataset
+ * (see datasets.h); the list and search, GET /datasets, is in search.c.
  *
  * A dataset is published once datasets.current_version_id is set; drafts
  * never show.  Each answer comes from one SQL statement, hence from one
- * snapshot: the list's total and its page, or a dataset and its columns,
- * cannot disagree when the ETL publishes in between.  The metadata object
+ * snapshot: a dataset and its columns cannot disagree when the ETL
+ * publishes in between.  The metadata object
  * is built with jansson from the columns of DATASET_FIELDS, in the order
  * reusers read it:
  *
@@ -13,7 +14,8 @@
  *   frequency, issued, modified (UTC, ISO 8601), record_count, version,
  *   extent {"bbox": [minx, miny, maxx, maxy]} | null, columns [{name,
  *   source_name, label, type}] (single dataset only), links {self, records,
- *   geojson}
+ *   geojson}, then, for a single dataset, quality {score, max, criteria,
+ *   missing} (catalog/quality.h)
  */
 #include "datasets.h"
 
@@ -22,6 +24,7 @@
 #include "pool.h"
 
 #include "odp.h"
+#include "quality.h"
 #include "sb.h"
 #include "util.h"
 #include "vocab.h"
@@ -66,34 +69,17 @@ enum dataset_field {
 	" FROM datasets d LEFT JOIN publishers p ON p.id = d.publisher_id"   \
 	" WHERE d.current_version_id IS NOT NULL"
 
-/* The total, a digest of what the list shows (its ETag), then one row per
- * dataset of the page; a page past the end still yields the first row,
- * with NULL fields. */
-static const char list_sql[] =
-	"WITH pub AS ("
-	" SELECT count(*) AS total,"
-	"  md5(coalesce(string_agg(d.identifier || ':' || d.current_version_id"
-	"   || ':' || d.updated_at, ',' ORDER BY d.identifier), '')) AS digest"
-	" FROM datasets d WHERE d.current_version_id IS NOT NULL)"
-	" SELECT pub.total, pub.digest, page.*"
-	" FROM pub LEFT JOIN LATERAL ("
-	"  SELECT " DATASET_FIELDS FROM_PUBLISHED
-	"  ORDER BY d.identifier LIMIT $1::int8 OFFSET $2::int8) page ON true";
-
 static const char get_sql[] =
 	"SELECT " DATASET_FIELDS ","
 	" (SELECT json_agg(json_build_object('name', c.name,"
 	"   'source_name', c.source_name, 'label', c.label, 'type', c.type)"
 	"   ORDER BY c.position)"
 	"  FROM dataset_columns c WHERE c.version_id = d.current_version_id)"
-	"  AS columns"
+	"  AS columns, " QUALITY_SQL " AS quality"
 	FROM_PUBLISHED " AND d.identifier = $1";
 
-/* Page size bounds of GET /datasets. */
-static const struct api_param_int list_params[] = {
-	{"limit", 20, 0, 1000},
-	{"offset", 0, 0, 1000000000},
-};
+const char api_dataset_fields_sql[] = DATASET_FIELDS;
+const int api_dataset_n_fields = N_FIELDS;
 
 bool api_dataset_id_valid(const char *id)
 {
@@ -220,11 +206,8 @@ static json_t *links_json(const struct api_request *req, const char *id)
 	return links;
 }
 
-/* The metadata object of the dataset in row of res, whose DATASET_FIELDS
- * start at column base; columns (taken) is added when not NULL. */
-static json_t *dataset_json(const struct api_request *req,
-			    const PGresult *res, int row, int base,
-			    json_t *columns)
+json_t *api_dataset_json(const struct api_request *req, const PGresult *res,
+			 int row, int base, json_t *columns)
 {
 	json_t *o = json_object();
 
@@ -258,58 +241,13 @@ static json_t *dataset_json(const struct api_request *req,
 	return o;
 }
 
-void api_datasets_list(struct api_request *req, const char *const *args)
-{
-	struct api_param_value v[2];
-	char errbuf[ODP_ERRBUF_SIZE], limit[24], offset[24];
-	char etag[API_ETAG_SIZE];
-	const char *params[2] = {limit, offset};
-	struct api_conn *conn = NULL;
-	PGresult *res = NULL;
-	json_t *list, *body;
-	int row;
-
-	(void)args;
-	if (!api_params_parse(req, list_params, 2, v))
-		return;
-	conn = api_request_db(req);
-	if (!conn)
-		return;
-	snprintf(limit, sizeof limit, "%lld", (long long)v[0].value);
-	snprintf(offset, sizeof offset, "%lld", (long long)v[1].value);
-	res = api_conn_query(conn, list_sql, 2, params, errbuf);
-	if (!res || PQntuples(res) < 1 || PQnfields(res) != 2 + N_FIELDS) {
-		api_reply_db_error(req, conn,
-				   res ? "unexpected answer to the list query"
-				       : errbuf);
-		goto out;
-	}
-	snprintf(etag, sizeof etag, "\"l%.32s\"", PQgetvalue(res, 0, 1));
-	if (api_reply_not_modified(req, etag))
-		goto out;
-	list = json_array();
-	for (row = 0; row < PQntuples(res); row++) {
-		if (PQgetisnull(res, row, 2 + F_IDENTIFIER))
-			continue;
-		json_array_append_new(list,
-				      dataset_json(req, res, row, 2, NULL));
-	}
-	body = json_pack("{s:o, s:I, s:I, s:o}", "total",
-			 int_or_null(res, 0, 0), "limit",
-			 (json_int_t)v[0].value, "offset",
-			 (json_int_t)v[1].value, "datasets", list);
-	api_reply_json(req, MHD_HTTP_OK, body, etag);
-out:
-	PQclear(res);
-	api_pool_return(req->server->pool, conn);
-}
-
 void api_datasets_get(struct api_request *req, const char *const *args)
 {
 	const char *id = args[0];
-	char errbuf[ODP_ERRBUF_SIZE], etag[API_ETAG_SIZE];
+	char errbuf[ODP_ERRBUF_SIZE];
 	struct api_conn *conn = NULL;
 	PGresult *res = NULL;
+	json_t *body, *quality;
 	int64_t version;
 
 	if (!api_dataset_id_valid(id)) {
@@ -333,13 +271,13 @@ void api_datasets_get(struct api_request *req, const char *const *args)
 				   "dataset version is not a number");
 		goto out;
 	}
-	api_etag_version(etag, version);
-	if (api_reply_not_modified(req, etag))
-		goto out;
-	api_reply_json(req, MHD_HTTP_OK,
-		       dataset_json(req, res, 0, 0,
-				    json_or_array(res, 0, N_FIELDS)),
-		       etag);
+	/* The metadata and the quality change without a new version: the
+	 * ETag digests the answer itself. */
+	body = api_dataset_json(req, res, 0, 0,
+				json_or_array(res, 0, N_FIELDS));
+	quality = quality_from_json(PQgetvalue(res, 0, N_FIELDS + 1));
+	json_object_set_new(body, "quality", quality ? quality : json_null());
+	api_reply_json_digest(req, body, version);
 out:
 	PQclear(res);
 	api_pool_return(req->server->pool, conn);

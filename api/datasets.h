@@ -1,6 +1,7 @@
 /*
- * datasets.h: GET /datasets and GET /datasets/{id}, the catalogue as
- * reusers read it; also the dataset-identifier checks records.c shares.
+ * datasets.h: GET /datasets/{id}, the catalogue as reusers read it; the
+ * metadata object that search.c's GET /datasets shares; also the
+ * dataset-identifier checks records.c shares.
  */
 #ifndef ODP_API_DATASETS_H
 #define ODP_API_DATASETS_H
@@ -10,13 +11,21 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* {"total", "limit", "offset", "datasets": [summary, ...]}: the published
- * datasets by identifier; limit 0..1000 (default 20), offset 0..10^9. */
-api_handler api_datasets_list;
-
 /* The metadata object of published dataset args[0], with its columns;
  * ETag "v<version>". */
 api_handler api_datasets_get;
+
+/* The SQL select list of the metadata object, over "datasets d LEFT JOIN
+ * publishers p ON p.id = d.publisher_id" (it names no other table alias),
+ * and the number of its columns. */
+extern const char api_dataset_fields_sql[];
+extern const int api_dataset_n_fields;
+
+/* The metadata object of the dataset in row of res, whose
+ * api_dataset_fields_sql columns start at column base; columns (taken) is
+ * added when not NULL.  The caller owns the result. */
+json_t *api_dataset_json(const struct api_request *req, const PGresult *res,
+			 int row, int base, json_t *columns);
 
 /* True when id has the shape of a dataset identifier,
  * ^[a-z0-9][a-z0-9-]{0,62}$, as the catalogue's CHECK constraint has it. */

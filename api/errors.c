@@ -40,6 +40,9 @@ static const struct api_error_info registry[API_ERR_COUNT] = {
 				       "version not found", NULL, NULL},
 	[API_ERR_RUN_NOT_FOUND] = {"run_not_found", MHD_HTTP_NOT_FOUND,
 				   "run not found", NULL, NULL},
+	[API_ERR_NOT_ACCEPTABLE] = {"not_acceptable", MHD_HTTP_NOT_ACCEPTABLE,
+				    "no acceptable representation", NULL,
+				    NULL},
 };
 
 /* Served when even the error answer cannot be built. */

@@ -14,6 +14,7 @@
  * access handler and logged by the completion callback, so the log line
  * covers streaming time and says when a client went away.
  */
+#include "cache.h"
 #include "pool.h"
 #include "request.h"
 #include "routes.h"
@@ -65,6 +66,8 @@ static void usage(FILE *out)
 	      "  ODP_API_THREADS         worker threads, 1..256 (default 4)\n"
 	      "  ODP_API_DB_CONNECTIONS  database connections, 1..1000 "
 	      "(default 2 x threads)\n"
+	      "  ODP_API_CACHE_MB        memory for cached catalogue answers, "
+	      "0..4096 (default 64; 0: none)\n"
 	      "  ODP_LOG_LEVEL           debug, info, warn or error "
 	      "(default info)\n"
 	      "\n"
@@ -368,11 +371,11 @@ int main(int argc, char **argv)
 {
 	char errbuf[ODP_ERRBUF_SIZE];
 	struct sockaddr_storage addr;
-	struct api_server server = {NULL, NULL};
+	struct api_server server = {NULL, NULL, NULL};
 	struct MHD_Daemon *daemon = NULL;
 	const char *listen;
 	char *url = NULL;
-	int64_t threads, n_conns;
+	int64_t threads, n_conns, cache_mb;
 	unsigned int flags;
 	uint16_t port;
 	sigset_t stop_signals;
@@ -409,7 +412,8 @@ int main(int argc, char **argv)
 	if (!env_int("ODP_API_THREADS", DEFAULT_THREADS, 1, MAX_THREADS,
 		     &threads) ||
 	    !env_int("ODP_API_DB_CONNECTIONS", 2 * threads, 1,
-		     MAX_DB_CONNECTIONS, &n_conns))
+		     MAX_DB_CONNECTIONS, &n_conns) ||
+	    !env_int("ODP_API_CACHE_MB", 64, 0, 4096, &cache_mb))
 		return 2;
 	url = base_url(listen);
 	if (!url)
@@ -426,6 +430,7 @@ int main(int argc, char **argv)
 
 	server.base_url = url;
 	server.pool = api_pool_new((size_t)n_conns);
+	server.cache = api_cache_new((size_t)cache_mb << 20);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 		MHD_ALLOW_SUSPEND_RESUME;
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES
@@ -474,6 +479,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(daemon);
 	rc = 0;
 out:
+	api_cache_free(server.cache);
 	api_pool_free(server.pool);
 	free(url);
 	return rc;

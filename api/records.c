@@ -1,6 +1,6 @@
 /*
- * records.c: GET /datasets/{id}/records and /records.geojson (see
- * records.h).
+ * records.c: GET /datasets/{id}/records and /records.geojson with limit
+ * or offset (see records.h); the whole /records.geojson is exports.c's.
  *
  * Both answers are streamed from a cursor (stream.c), so neither a page of
  * 10000 wide rows nor a whole dataset is ever held in memory.  Each row's
@@ -37,6 +37,7 @@
 
 #include "datasets.h"
 #include "errors.h"
+#include "exports.h"
 #include "params.h"
 #include "pool.h"
 #include "stream.h"
@@ -296,5 +297,15 @@ void api_records_get(struct api_request *req, const char *const *args)
 
 void api_records_geojson(struct api_request *req, const char *const *args)
 {
+	/* Without limit and offset it is the whole collection, the download
+	 * the catalogue announces with its size and checksum: exports.c
+	 * serves it through the renderer that odp-etl measured. */
+	if (!MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND,
+					 "limit") &&
+	    !MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND,
+					 "offset")) {
+		api_exports_geojson(req, args);
+		return;
+	}
 	serve_rows(req, args[0], &geojson_format);
 }

@@ -13,9 +13,10 @@
  * &version=N, version N if it is still kept, else 404 version_not_found. */
 api_handler api_records_get;
 
-/* GET /datasets/{id}/records.geojson: a FeatureCollection of the whole
- * dataset (or of limit/offset, same bounds), streamed; ETag "v<version>";
- * version=N as for records. */
+/* GET /datasets/{id}/records.geojson?limit=&offset=: a FeatureCollection
+ * of those rows (same bounds; without limit, every row from offset),
+ * streamed; ETag "v<version>"; version=N as for records.  Without limit
+ * and offset, the whole collection is the export (exports.h). */
 api_handler api_records_geojson;
 
 #endif

@@ -11,6 +11,8 @@
 #include "odp.h"
 #include "util.h"
 
+#include <openssl/sha.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,47 @@ void api_reply_json(struct api_request *req, unsigned int status,
 	if (etag)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	api_reply(req, status, resp);
+}
+
+void api_reply_json_digest(struct api_request *req, json_t *body,
+			   int64_t version)
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char etag[API_ETAG_SIZE];
+	struct MHD_Response *resp;
+	char *text;
+
+	text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(body);
+	if (!text) {
+		log_error("could not serialise a JSON answer for %s",
+			  req->target);
+		api_reply_error(req, API_ERR_INTERNAL, NULL,
+				"The server could not build the answer; the "
+				"server log has the details.");
+		return;
+	}
+	SHA256((const unsigned char *)text, strlen(text), digest);
+	snprintf(etag, sizeof etag,
+		 "\"v%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x\"", version,
+		 digest[0], digest[1], digest[2], digest[3], digest[4],
+		 digest[5], digest[6], digest[7]);
+	if (api_reply_not_modified(req, etag)) {
+		free(text);
+		return;
+	}
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		req->status = 0;
+		req->result = MHD_NO;
+		return;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				API_CONTENT_JSON);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	api_reply(req, MHD_HTTP_OK, resp);
 }
 
 void api_etag_version(char *buf, int64_t version)

@@ -32,10 +32,13 @@
 /* Room for an ETag: a quoted "v" and a 64-bit integer, or a hash. */
 #define API_ETAG_SIZE 48
 
+struct api_cache;
+
 /* What every request shares; lives as long as the daemon. */
 struct api_server {
 	const char *base_url;   /* absolute, without trailing slash */
 	struct api_pool *pool;
+	struct api_cache *cache; /* NULL: no answer cache (cache.h) */
 };
 
 struct api_request {
@@ -65,6 +68,12 @@ void api_reply(struct api_request *req, unsigned int status,
  * be NULL (no ETag header). */
 void api_reply_json(struct api_request *req, unsigned int status,
 		    json_t *body, const char *etag);
+
+/* Answers 200 with body as compact JSON, or 304 when If-None-Match holds
+ * its ETag "v<version>-<digest of the body>": for answers that change
+ * without a new version of the data (metadata, quality).  Takes body. */
+void api_reply_json_digest(struct api_request *req, json_t *body,
+			   int64_t version);
 
 /* Writes the ETag of answers built from dataset version into buf
  * (API_ETAG_SIZE bytes): "v<version>", quotes included. */

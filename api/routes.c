@@ -7,11 +7,14 @@
  */
 #include "routes.h"
 
+#include "catalog.h"
 #include "datasets.h"
 #include "errors.h"
+#include "exports.h"
 #include "health.h"
 #include "records.h"
 #include "runs.h"
+#include "search.h"
 #include "versions.h"
 
 #include <stdbool.h>
@@ -26,10 +29,19 @@ struct route {
 
 static const struct route routes[] = {
 	{"GET", "/health", api_health_get},
-	{"GET", "/datasets", api_datasets_list},
+	{"GET", "/catalog", api_catalog_get},
+	{"GET", "/catalog.ttl", api_catalog_ttl},
+	{"GET", "/catalog.jsonld", api_catalog_jsonld},
+	{"GET", "/catalog.rdf", api_catalog_rdf},
+	{"GET", "/datasets", api_search_datasets},
+	/* Before /datasets/{id}, which would take "x.ttl" as an id. */
+	{"GET", "/datasets/{id}.ttl", api_dataset_ttl},
+	{"GET", "/datasets/{id}.jsonld", api_dataset_jsonld},
+	{"GET", "/datasets/{id}.rdf", api_dataset_rdf},
 	{"GET", "/datasets/{id}", api_datasets_get},
 	{"GET", "/datasets/{id}/records", api_records_get},
 	{"GET", "/datasets/{id}/records.geojson", api_records_geojson},
+	{"GET", "/datasets/{id}/records.csv", api_exports_csv},
 	{"GET", "/datasets/{id}/versions", api_versions_list},
 	{"GET", "/datasets/{id}/runs", api_runs_list},
 	{"GET", "/datasets/{id}/runs/{run}", api_runs_get},
@@ -44,11 +56,13 @@ struct captures {
 	size_t n;
 };
 
-/* True when path matches pattern; fills caps with the {name} segments. */
+/* True when path matches pattern; fills caps with the {name} segments.
+ * A pattern segment {name}.ext matches a segment ending in .ext and
+ * captures what comes before. */
 static bool match(const char *pattern, const char *path, struct captures *caps)
 {
-	const char *p = pattern, *s = path;
-	size_t plen, slen;
+	const char *p = pattern, *s = path, *close;
+	size_t plen, slen, tail, cap;
 
 	caps->n = 0;
 	while (*p && *s) {
@@ -58,13 +72,18 @@ static bool match(const char *pattern, const char *path, struct captures *caps)
 		s++;
 		plen = strcspn(p, "/");
 		slen = strcspn(s, "/");
+		close = p[0] == '{' ? memchr(p, '}', plen) : NULL;
 
-		if (plen > 2 && p[0] == '{' && p[plen - 1] == '}') {
-			if (slen == 0 || slen > API_SEGMENT_MAX ||
-			    caps->n == API_ROUTE_MAX_ARGS)
+		if (close && close - p > 1) {
+			tail = plen - (size_t)(close + 1 - p);
+			if (slen <= tail || caps->n == API_ROUTE_MAX_ARGS ||
+			    memcmp(s + slen - tail, close + 1, tail) != 0)
 				return false;
-			memcpy(caps->buf[caps->n], s, slen);
-			caps->buf[caps->n][slen] = '\0';
+			cap = slen - tail;
+			if (cap > API_SEGMENT_MAX)
+				return false;
+			memcpy(caps->buf[caps->n], s, cap);
+			caps->buf[caps->n][cap] = '\0';
 			caps->args[caps->n] = caps->buf[caps->n];
 			caps->n++;
 		} else if (plen != slen || memcmp(p, s, plen) != 0) {
@@ -119,8 +138,10 @@ void api_routes_dispatch(struct api_request *req)
 	api_sanitize(shown, sizeof shown, req->path);
 	api_reply_error(req, API_ERR_NOT_FOUND, NULL,
 			"No resource at \"%s\".  The API serves /health, "
-			"/datasets, /datasets/{id}, /datasets/{id}/records, "
-			"/datasets/{id}/records.geojson, "
+			"/catalog (.ttl, .jsonld, .rdf), "
+			"/datasets, /datasets/{id} (.ttl, .jsonld, .rdf), "
+			"/datasets/{id}/records, "
+			"/datasets/{id}/records.geojson, /datasets/{id}/records.csv, "
 			"/datasets/{id}/versions and /datasets/{id}/runs.",
 			shown);
 }

@@ -3,7 +3,8 @@
  *
  * The table in routes.c lists every endpoint as (method, path pattern,
  * handler); a pattern segment written {name} matches any one non-empty path
- * segment, handed to the handler in args[] in order.  HEAD is served by
+ * segment, handed to the handler in args[] in order ({name}.ext: one
+ * ending in .ext, the part before it handed over).  HEAD is served by
  * the GET handler (MHD drops the body).  A path that matches no pattern is
  * 404 not_found; one that matches with another method is 405.
  */

@@ -1,184 +1,153 @@
 /*
  * job.c: reading and validating job files (see job.h).
  *
- * Validation is driven by tables of expected keys (the GNU Taler way): each
+ * Validation is driven by tables of expected keys (catalog/fields.h): each
  * entry names the key, its JSON type, whether it is required, what a person
- * should write there and where the value goes in struct job.  Unknown keys
- * are errors too, since they are almost always typos ("licence" vs
- * "license") that would otherwise be silently ignored.
+ * should write there and where the value goes in struct job.  Values of the
+ * right type are then checked here (source, transform, schedule) and in
+ * catalog/job_meta.c (the DCAT metadata).
  */
 #include "job.h"
 
 #include "cron.h"
+#include "fields.h"
+#include "job_meta.h"
 
 #include "sb.h"
 #include "util.h"
 #include "vocab.h"
 
-#include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-enum field_type {
-	F_STRING,
-	F_STRING_ARRAY,
-	F_OBJECT,
-	F_INTEGER,
-	F_BOOLEAN,
-	F_HEADERS
-};
-
-struct field {
-	const char *key;
-	enum field_type type;
-	bool required;
-	const char *expected;     /* shown to the person: what to write */
-	size_t offset;            /* where the value goes in the struct */
-	size_t count_offset;      /* F_STRING_ARRAY, F_HEADERS: the count */
-	const struct field *sub;  /* F_OBJECT: the nested table */
-};
-
-#define END_OF_FIELDS {NULL, F_STRING, false, NULL, 0, 0, NULL}
-
-static const struct field publisher_fields[] = {
-	{"identifier", F_STRING, true, "a string, the publisher's short id",
-	 offsetof(struct job_publisher, identifier), 0, NULL},
-	{"name", F_STRING, true, "a string, the publisher's name",
-	 offsetof(struct job_publisher, name), 0, NULL},
-	{"homepage", F_STRING, false, "a string, the publisher's web site",
-	 offsetof(struct job_publisher, homepage), 0, NULL},
-	{"email", F_STRING, false, "a string, a contact address",
-	 offsetof(struct job_publisher, email), 0, NULL},
-	END_OF_FIELDS,
-};
+/* The many checks below record their problems through fields_problem(). */
+#define add_problem fields_problem
 
 static const struct field paging_fields[] = {
 	{"type", F_STRING, true, "\"next\", \"page\" or \"offset\"",
-	 offsetof(struct job_paging, type), 0, NULL},
+	 offsetof(struct job_paging, type), 0, NULL, 0},
 	{"next", F_STRING, false,
 	 "a JSON pointer to the next page's URL in a page, e.g. \"/links/next\"",
-	 offsetof(struct job_paging, next), 0, NULL},
+	 offsetof(struct job_paging, next), 0, NULL, 0},
 	{"param", F_STRING, false,
 	 "the query parameter holding the page number or offset",
-	 offsetof(struct job_paging, param), 0, NULL},
+	 offsetof(struct job_paging, param), 0, NULL, 0},
 	{"size_param", F_STRING, false,
 	 "the query parameter holding the page size",
-	 offsetof(struct job_paging, size_param), 0, NULL},
+	 offsetof(struct job_paging, size_param), 0, NULL, 0},
 	{"size", F_INTEGER, false, "an integer, records per page",
-	 offsetof(struct job_paging, size), 0, NULL},
+	 offsetof(struct job_paging, size), 0, NULL, 0},
 	{"start", F_INTEGER, false, "an integer, the first page or offset",
-	 offsetof(struct job_paging, start), 0, NULL},
+	 offsetof(struct job_paging, start), 0, NULL, 0},
 	{"max_pages", F_INTEGER, false, "an integer, a bound on the pages read",
-	 offsetof(struct job_paging, max_pages), 0, NULL},
+	 offsetof(struct job_paging, max_pages), 0, NULL, 0},
 	END_OF_FIELDS,
 };
 
 static const struct field incremental_fields[] = {
 	{"column", F_STRING, true,
 	 "the column that grows with each change, e.g. \"updated_at\"",
-	 offsetof(struct job_incremental, column), 0, NULL},
+	 offsetof(struct job_incremental, column), 0, NULL, 0},
 	{"key", F_STRING, true, "the column that identifies a row",
-	 offsetof(struct job_incremental, key), 0, NULL},
+	 offsetof(struct job_incremental, key), 0, NULL, 0},
 	{"full_every", F_INTEGER, false,
 	 "an integer from 1 to 100000: every Nth run reads every row, so that "
 	 "deleted rows disappear (default 24)",
-	 offsetof(struct job_incremental, full_every), 0, NULL},
+	 offsetof(struct job_incremental, full_every), 0, NULL, 0},
 	END_OF_FIELDS,
 };
 
 static const struct field source_fields[] = {
 	{"kind", F_STRING, true, "\"gdal\", \"sql\" or \"http-json\"",
-	 offsetof(struct job_source, kind), 0, NULL},
+	 offsetof(struct job_source, kind), 0, NULL, 0},
 	{"connection", F_STRING, false,
 	 "a connection string for the service database; ${VAR} for secrets",
-	 offsetof(struct job_source, connection), 0, NULL},
+	 offsetof(struct job_source, connection), 0, NULL, 0},
 	{"query", F_STRING, false, "the SELECT query to run",
-	 offsetof(struct job_source, query), 0, NULL},
+	 offsetof(struct job_source, query), 0, NULL, 0},
 	{"incremental", F_OBJECT, false,
 	 "an object with \"column\" and \"key\"",
-	 offsetof(struct job_source, incremental), 0, incremental_fields},
+	 offsetof(struct job_source, incremental), 0, incremental_fields, 0},
 	{"url", F_STRING, false, "the URL of the first page; ${VAR} allowed",
-	 offsetof(struct job_source, url), 0, NULL},
+	 offsetof(struct job_source, url), 0, NULL, 0},
 	{"records", F_STRING, false,
 	 "a JSON pointer to the array of records in a page, e.g. \"/results\"",
-	 offsetof(struct job_source, records), 0, NULL},
+	 offsetof(struct job_source, records), 0, NULL, 0},
 	{"geometry", F_STRING, false,
 	 "where a record's geometry is: a JSON pointer (http-json) or a "
 	 "column (sql)",
-	 offsetof(struct job_source, geometry), 0, NULL},
+	 offsetof(struct job_source, geometry), 0, NULL, 0},
 	{"paging", F_OBJECT, false, "an object describing the paging",
-	 offsetof(struct job_source, paging), 0, paging_fields},
+	 offsetof(struct job_source, paging), 0, paging_fields, 0},
 	{"headers", F_HEADERS, false,
 	 "an object of header names and values; ${VAR} for tokens",
 	 offsetof(struct job_source, headers),
-	 offsetof(struct job_source, n_headers), NULL},
+	 offsetof(struct job_source, n_headers), NULL, 0},
 	{"request_timeout", F_INTEGER, false, "an integer, seconds per request",
-	 offsetof(struct job_source, request_timeout), 0, NULL},
+	 offsetof(struct job_source, request_timeout), 0, NULL, 0},
 	{"request_retries", F_INTEGER, false,
 	 "an integer, retries on timeouts, 429 and 5xx answers",
-	 offsetof(struct job_source, request_retries), 0, NULL},
+	 offsetof(struct job_source, request_retries), 0, NULL, 0},
 	{"path", F_STRING, false,
 	 "a string, the source file (relative to the job file) or a GDAL "
 	 "connection string",
-	 offsetof(struct job_source, path), 0, NULL},
+	 offsetof(struct job_source, path), 0, NULL, 0},
 	{"layer", F_STRING, false, "a string, the layer name in the source",
-	 offsetof(struct job_source, layer), 0, NULL},
+	 offsetof(struct job_source, layer), 0, NULL, 0},
 	{"srs", F_STRING, false,
 	 "a string, the source's CRS when it does not declare one, "
 	 "e.g. \"EPSG:2154\"",
-	 offsetof(struct job_source, srs), 0, NULL},
+	 offsetof(struct job_source, srs), 0, NULL, 0},
 	{"x", F_STRING, false, "a string, the column holding the longitude or X",
-	 offsetof(struct job_source, x_column), 0, NULL},
+	 offsetof(struct job_source, x_column), 0, NULL, 0},
 	{"y", F_STRING, false, "a string, the column holding the latitude or Y",
-	 offsetof(struct job_source, y_column), 0, NULL},
+	 offsetof(struct job_source, y_column), 0, NULL, 0},
 	{"keep_z", F_BOOLEAN, false,
 	 "true to publish the geometries' Z (heights), dropped by default",
-	 offsetof(struct job_source, keep_z), 0, NULL},
+	 offsetof(struct job_source, keep_z), 0, NULL, 0},
 	{"config_options", F_STRING_ARRAY, false,
 	 "an array of \"KEY=VALUE\" GDAL configuration options",
 	 offsetof(struct job_source, config_options),
-	 offsetof(struct job_source, n_config_options), NULL},
+	 offsetof(struct job_source, n_config_options), NULL, 0},
 	{"latlon", F_STRING, false,
 	 "a string, the column holding \"latitude, longitude\" text",
-	 offsetof(struct job_source, latlon_column), 0, NULL},
+	 offsetof(struct job_source, latlon_column), 0, NULL, 0},
 	{"open_options", F_STRING_ARRAY, false,
 	 "an array of \"KEY=VALUE\" strings passed to GDAL",
 	 offsetof(struct job_source, open_options),
-	 offsetof(struct job_source, n_open_options), NULL},
+	 offsetof(struct job_source, n_open_options), NULL, 0},
 	END_OF_FIELDS,
 };
 
 static const struct field transform_fields[] = {
 	{"drop", F_STRING_ARRAY, false, "an array of source column names",
 	 offsetof(struct job_transform, drop),
-	 offsetof(struct job_transform, n_drop), NULL},
+	 offsetof(struct job_transform, n_drop), NULL, 0},
 	{"personal", F_HEADERS, false,
 	 "an object: source column -> \"hash\" or \"drop\"",
 	 offsetof(struct job_transform, personal),
-	 offsetof(struct job_transform, n_personal), NULL},
+	 offsetof(struct job_transform, n_personal), NULL, 0},
 	{"cast", F_HEADERS, false,
 	 "an object: source column -> integer, real, text, date, timestamp "
 	 "or boolean",
 	 offsetof(struct job_transform, cast),
-	 offsetof(struct job_transform, n_cast), NULL},
+	 offsetof(struct job_transform, n_cast), NULL, 0},
 	{"rename", F_HEADERS, false,
 	 "an object: source column -> published name",
 	 offsetof(struct job_transform, rename),
-	 offsetof(struct job_transform, n_rename), NULL},
+	 offsetof(struct job_transform, n_rename), NULL, 0},
 	{"filter", F_STRING, false,
 	 "an expression keeping the rows where it is true, e.g. "
 	 "\"commune = 'Poitiers'\"",
-	 offsetof(struct job_transform, filter), 0, NULL},
+	 offsetof(struct job_transform, filter), 0, NULL, 0},
 	{"derive", F_HEADERS, false,
 	 "an object: new column -> expression",
 	 offsetof(struct job_transform, derive),
-	 offsetof(struct job_transform, n_derive), NULL},
+	 offsetof(struct job_transform, n_derive), NULL, 0},
 	END_OF_FIELDS,
 };
 
@@ -186,230 +155,95 @@ static const struct field job_fields[] = {
 	{"identifier", F_STRING, true,
 	 "a string of lowercase letters, digits and dashes, e.g. "
 	 "\"parkings-poitiers\"",
-	 offsetof(struct job, identifier), 0, NULL},
+	 offsetof(struct job, identifier), 0, NULL, 0},
 	{"title", F_STRING, true, "a string, the dataset's title",
-	 offsetof(struct job, title), 0, NULL},
+	 offsetof(struct job, title), 0, NULL, 0},
 	{"description", F_STRING, true, "a string describing the dataset",
-	 offsetof(struct job, description), 0, NULL},
+	 offsetof(struct job, description), 0, NULL, 0},
 	{"publisher", F_OBJECT, true,
 	 "an object with \"identifier\" and \"name\"",
-	 offsetof(struct job, publisher), 0, publisher_fields},
+	 offsetof(struct job, publisher), 0, job_meta_publisher_fields, 0},
 	{"themes", F_STRING_ARRAY, false, "an array of EU data-theme codes",
-	 offsetof(struct job, themes), offsetof(struct job, n_themes), NULL},
+	 offsetof(struct job, themes), offsetof(struct job, n_themes), NULL, 0},
 	{"keywords", F_STRING_ARRAY, false, "an array of strings",
 	 offsetof(struct job, keywords), offsetof(struct job, n_keywords),
-	 NULL},
+	 NULL, 0},
 	{"licence", F_STRING, true, "a licence code",
-	 offsetof(struct job, licence), 0, NULL},
+	 offsetof(struct job, licence), 0, NULL, 0},
 	{"frequency", F_STRING, false, "an update frequency code",
-	 offsetof(struct job, frequency), 0, NULL},
+	 offsetof(struct job, frequency), 0, NULL, 0},
+	{"contact", F_OBJECT, false,
+	 "an object with \"name\", \"email\" and \"url\"",
+	 offsetof(struct job, contact), 0, job_meta_contact_fields, 0},
+	{"local_themes", F_STRING_ARRAY, false,
+	 "an array of codes of the local themes of etl/catalog.json",
+	 offsetof(struct job, local_themes),
+	 offsetof(struct job, n_local_themes), NULL, 0},
+	{"access_rights", F_STRING, false, "an EU access-right code",
+	 offsetof(struct job, access_rights), 0, NULL, 0},
+	{"languages", F_STRING_ARRAY, false, "an array of EU language codes",
+	 offsetof(struct job, languages), offsetof(struct job, n_languages),
+	 NULL, 0},
+	{"conforms_to", F_STRING_ARRAY, false,
+	 "an array of schema URLs, e.g. from schema.data.gouv.fr",
+	 offsetof(struct job, conforms_to),
+	 offsetof(struct job, n_conforms_to), NULL, 0},
+	{"spatial_uris", F_STRING_ARRAY, false,
+	 "an array of INSEE URIs, e.g. \"http://id.insee.fr/geo/commune/86194\"",
+	 offsetof(struct job, spatial_uris),
+	 offsetof(struct job, n_spatial_uris), NULL, 0},
+	{"temporal", F_OBJECT, false,
+	 "an object: {\"column\": \"date_maj\"} or {\"start\": "
+	 "\"2020-01-01\", \"end\": \"2024-12-31\"}",
+	 offsetof(struct job, temporal), 0, job_meta_temporal_fields, 0},
+	{"landing_page", F_STRING, false,
+	 "a string, the URL of the dataset's web page",
+	 offsetof(struct job, landing_page), 0, NULL, 0},
+	{"documentation", F_STRING, false,
+	 "a string, the URL of the dataset's documentation",
+	 offsetof(struct job, documentation), 0, NULL, 0},
+	{"hvd", F_OBJECT, false,
+	 "an object with \"categories\" and \"legislation\"",
+	 offsetof(struct job, hvd), 0, job_meta_hvd_fields, 0},
+	{"distributions", F_OBJECT_ARRAY, false,
+	 "an array of objects with \"identifier\", \"title\", \"url\" and "
+	 "\"format\"",
+	 offsetof(struct job, distributions),
+	 offsetof(struct job, n_distributions), job_meta_distribution_fields,
+	 sizeof(struct job_distribution)},
 	{"schedule", F_STRING, false,
 	 "a cron expression of five fields, e.g. \"0 3 * * *\"",
-	 offsetof(struct job, schedule), 0, NULL},
+	 offsetof(struct job, schedule), 0, NULL, 0},
 	{"key", F_STRING, false,
 	 "a string, the source column that identifies a record",
-	 offsetof(struct job, key), 0, NULL},
+	 offsetof(struct job, key), 0, NULL, 0},
 	{"transform", F_OBJECT, false,
 	 "an object with drop, personal, cast, rename, filter, derive",
-	 offsetof(struct job, transform), 0, transform_fields},
+	 offsetof(struct job, transform), 0, transform_fields, 0},
 	{"source", F_OBJECT, true, "an object describing where the data are",
-	 offsetof(struct job, source), 0, source_fields},
+	 offsetof(struct job, source), 0, source_fields, 0},
 	{"schema_policy", F_STRING, false,
 	 "\"accept\" (publish changed columns and report them) or \"fail\" "
 	 "(refuse any change of the columns)",
-	 offsetof(struct job, schema_policy), 0, NULL},
+	 offsetof(struct job, schema_policy), 0, NULL, 0},
 	{"max_rejected", F_INTEGER, false,
 	 "an integer, the rejected rows a run accepts before it fails "
 	 "(0: any rejected row fails the run)",
-	 offsetof(struct job, max_rejected), 0, NULL},
+	 offsetof(struct job, max_rejected), 0, NULL, 0},
 	{"keep_versions", F_INTEGER, false,
 	 "an integer from 1 to 100, the versions kept queryable (the "
 	 "published one included)",
-	 offsetof(struct job, keep_versions), 0, NULL},
+	 offsetof(struct job, keep_versions), 0, NULL, 0},
 	{"timeout", F_INTEGER, false,
 	 "an integer from 1 to 604800, the seconds a scheduled run may take "
 	 "before it is stopped",
-	 offsetof(struct job, timeout), 0, NULL},
+	 offsetof(struct job, timeout), 0, NULL, 0},
 	{"retries", F_INTEGER, false,
 	 "an integer from 0 to 20, how many times a failed scheduled run is "
 	 "tried again",
-	 offsetof(struct job, retries), 0, NULL},
+	 offsetof(struct job, retries), 0, NULL, 0},
 	END_OF_FIELDS,
 };
-
-static void add_problem(struct job_problems *problems, const char *json_path,
-			const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void add_problem(struct job_problems *problems, const char *json_path,
-			const char *fmt, ...)
-{
-	char msg[ODP_ERRBUF_SIZE];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	problems->items = xrealloc(problems->items,
-				   (problems->n + 1) * sizeof *problems->items);
-	problems->items[problems->n].json_path = xstrdup(json_path);
-	problems->items[problems->n].message = xstrdup(msg);
-	problems->n++;
-}
-
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
-/* Reads obj against table into the struct at base, recording problems. */
-static void read_fields(const json_t *obj, const struct field *table,
-			void *base, const char *path,
-			struct job_problems *problems)
-{
-	const struct field *f;
-	const char *key;
-	json_t *value;
-	char sub_path[256];
-
-	json_object_foreach((json_t *)obj, key, value) {
-		for (f = table; f->key; f++)
-			if (strcmp(f->key, key) == 0)
-				break;
-		if (!f->key) {
-			struct sb known;
-			sb_init(&known, 0);
-			for (f = table; f->key; f++)
-				sb_printf(&known, "%s%s", f == table ? "" : ", ",
-					  f->key);
-			snprintf(sub_path, sizeof sub_path, "%s.%s", path, key);
-			add_problem(problems, sub_path,
-				    "unknown key; expected one of: %s",
-				    known.buf);
-			sb_free(&known);
-		}
-	}
-
-	for (f = table; f->key; f++) {
-		char **slot = (char **)((char *)base + f->offset);
-		snprintf(sub_path, sizeof sub_path, "%s.%s", path, f->key);
-		value = json_object_get(obj, f->key);
-		if (!value || json_is_null(value)) {
-			if (f->required)
-				add_problem(problems, sub_path,
-					    "missing key; expected %s",
-					    f->expected);
-			continue;
-		}
-		switch (f->type) {
-		case F_STRING:
-			if (!json_is_string(value)) {
-				add_problem(problems, sub_path,
-					    "found %s; expected %s",
-					    json_type_name(value), f->expected);
-				break;
-			}
-			*slot = xstrdup(json_string_value(value));
-			break;
-		case F_STRING_ARRAY: {
-			size_t i, n = json_array_size(value);
-			char **items;
-			if (!json_is_array(value)) {
-				add_problem(problems, sub_path,
-					    "found %s; expected %s",
-					    json_type_name(value), f->expected);
-				break;
-			}
-			items = xcalloc(n, sizeof *items);
-			for (i = 0; i < n; i++) {
-				json_t *item = json_array_get(value, i);
-				if (!json_is_string(item)) {
-					char item_path[300];
-					snprintf(item_path, sizeof item_path,
-						 "%s[%zu]", sub_path, i);
-					add_problem(problems, item_path,
-						    "found %s; expected a string",
-						    json_type_name(item));
-					items[i] = xstrdup("");
-				} else {
-					items[i] = xstrdup(
-						json_string_value(item));
-				}
-			}
-			*slot = (char *)items;
-			*(size_t *)((char *)base + f->count_offset) = n;
-			break;
-		}
-		case F_BOOLEAN:
-			if (!json_is_boolean(value)) {
-				add_problem(problems, sub_path,
-					    "found %s; expected %s",
-					    json_type_name(value), f->expected);
-				break;
-			}
-			*(bool *)slot = json_is_true(value);
-			break;
-		case F_INTEGER:
-			if (!json_is_integer(value)) {
-				add_problem(problems, sub_path,
-					    "found %s; expected %s",
-					    json_type_name(value), f->expected);
-				break;
-			}
-			*(int64_t *)slot = json_integer_value(value);
-			break;
-		case F_HEADERS: {
-			struct job_header *items;
-			const char *name;
-			json_t *v;
-			size_t n = 0;
-			if (!json_is_object(value)) {
-				add_problem(problems, sub_path,
-					    "found %s; expected %s",
-					    json_type_name(value), f->expected);
-				break;
-			}
-			items = xcalloc(json_object_size(value), sizeof *items);
-			json_object_foreach(value, name, v) {
-				if (!json_is_string(v)) {
-					char item_path[300];
-					snprintf(item_path, sizeof item_path,
-						 "%s.%s", sub_path, name);
-					add_problem(problems, item_path,
-						    "found %s; expected a string",
-						    json_type_name(v));
-					continue;
-				}
-				items[n].name = xstrdup(name);
-				items[n].value = xstrdup(json_string_value(v));
-				n++;
-			}
-			*(struct job_header **)slot = items;
-			*(size_t *)((char *)base + f->count_offset) = n;
-			break;
-		}
-		case F_OBJECT:
-			if (!json_is_object(value)) {
-				add_problem(problems, sub_path,
-					    "found %s; expected %s",
-					    json_type_name(value), f->expected);
-				break;
-			}
-			read_fields(value, f->sub, (char *)base + f->offset,
-				    sub_path, problems);
-			break;
-		}
-	}
-}
 
 bool job_cron_check(const char *s, char *why)
 {
@@ -489,33 +323,6 @@ char *job_expand_env(const char *s, char *errbuf)
 	}
 	sb_puts(&out, p);
 	return sb_steal(&out);
-}
-
-static bool identifier_ok(const char *s)
-{
-	size_t len = strlen(s), i;
-
-	if (len == 0 || len > 63)
-		return false;
-	if (!islower((unsigned char)s[0]) && !isdigit((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < len; i++)
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-static void check_vocab(const struct vocab *v, const char *code,
-			const char *json_path, struct job_problems *problems)
-{
-	char allowed[ODP_ERRBUF_SIZE];
-
-	if (vocab_find(v, code))
-		return;
-	vocab_list_codes(v, allowed, sizeof allowed);
-	add_problem(problems, json_path, "unknown %s \"%s\"; expected one of: %s",
-		    v->name, code, allowed);
 }
 
 /* What each source kind needs, and what it cannot take. */
@@ -647,7 +454,7 @@ static void check_values(struct job *job, struct job_problems *problems)
 	char why[ODP_ERRBUF_SIZE], path[64];
 	size_t i;
 
-	if (job->identifier && !identifier_ok(job->identifier))
+	if (job->identifier && !fields_identifier_ok(job->identifier))
 		add_problem(problems, "$.identifier",
 			    "\"%s\" is not a valid identifier; expected 1 to 63 "
 			    "lowercase letters, digits and dashes, starting "
@@ -655,23 +462,18 @@ static void check_values(struct job *job, struct job_problems *problems)
 	if (job->title && !*job->title)
 		add_problem(problems, "$.title", "empty title");
 	if (job->licence)
-		check_vocab(&vocab_licences, job->licence, "$.licence",
+		fields_check_vocab(&vocab_licences, job->licence, "$.licence",
 			    problems);
 	if (job->frequency)
-		check_vocab(&vocab_frequencies, job->frequency, "$.frequency",
+		fields_check_vocab(&vocab_frequencies, job->frequency, "$.frequency",
 			    problems);
 	for (i = 0; i < job->n_themes; i++) {
 		snprintf(path, sizeof path, "$.themes[%zu]", i);
-		check_vocab(&vocab_themes, job->themes[i], path, problems);
+		fields_check_vocab(&vocab_themes, job->themes[i], path, problems);
 	}
 	if (job->schedule && !job_cron_check(job->schedule, why))
 		add_problem(problems, "$.schedule", "%s", why);
-	if (job->publisher.identifier &&
-	    !identifier_ok(job->publisher.identifier))
-		add_problem(problems, "$.publisher.identifier",
-			    "\"%s\" is not a valid identifier; expected "
-			    "lowercase letters, digits and dashes",
-			    job->publisher.identifier);
+	job_meta_check(job, problems);
 	check_source(&job->source, problems);
 	if (job->source.incremental.column && job->source.kind &&
 	    strcmp(job->source.kind, "sql") != 0)
@@ -758,38 +560,10 @@ static char *resolve_source_path(const char *job_file, const char *path)
 struct job *job_load(const char *path, struct job_problems *problems)
 {
 	struct job *job;
-	json_error_t jerr;
-	json_t *root;
-	FILE *f;
-	long size;
+	json_t *root = fields_load_file(path, JOB_FILE_MAX, problems);
 
-	f = fopen(path, "rb");
-	if (!f) {
-		add_problem(problems, "$", "could not open the file: %s",
-			    strerror(errno));
+	if (!root)
 		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > JOB_FILE_MAX) {
-		fclose(f);
-		add_problem(problems, "$", "file is %ld bytes; at most %d allowed",
-			    size, JOB_FILE_MAX);
-		return NULL;
-	}
-	rewind(f);
-	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(f);
-	if (!root) {
-		add_problem(problems, "$", "invalid JSON at line %d, column %d: %s",
-			    jerr.line, jerr.column, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(root)) {
-		add_problem(problems, "$", "found %s; expected an object",
-			    json_type_name(root));
-		json_decref(root);
-		return NULL;
-	}
-
 	job = xcalloc(1, sizeof *job);
 	job->source.request_retries = -1;
 	job->keep_versions = JOB_KEEP_VERSIONS_DEFAULT;
@@ -798,7 +572,7 @@ struct job *job_load(const char *path, struct job_problems *problems)
 	job->file = xstrdup(path);
 	job->definition = root;
 	size_t before = problems->n;
-	read_fields(root, job_fields, job, "$", problems);
+	fields_read(root, job_fields, job, "$", problems);
 	check_values(job, problems);
 	if (problems->n > before) {
 		job_free(job);
@@ -845,6 +619,7 @@ void job_free(struct job *job)
 	free(job->publisher.name);
 	free(job->publisher.homepage);
 	free(job->publisher.email);
+	job_meta_free(job);
 	free_strings(job->themes, job->n_themes);
 	free_strings(job->keywords, job->n_keywords);
 	free(job->licence);

@@ -25,7 +25,51 @@ struct job_publisher {
 	char *name;
 	char *homepage;  /* may be NULL */
 	char *email;     /* may be NULL */
+	char *type;      /* a vocab_publisher_types code; NULL reads as
+			    JOB_PUBLISHER_TYPE_DEFAULT */
 };
+
+/* odp is the backend of a territorial authority: its own datasets are the
+ * default. */
+#define JOB_PUBLISHER_TYPE_DEFAULT "LocalAuthority"
+
+/* Who answers reusers' questions (a vCard in DCAT); each may be NULL. */
+struct job_contact {
+	char *name;
+	char *email;
+	char *url;       /* a contact form */
+};
+
+/* Temporal coverage: computed from column (a date or timestamp column of
+ * the published data, its normalised or source name) or declared. */
+struct job_temporal {
+	char *column;
+	char *start;     /* YYYY-MM-DD */
+	char *end;       /* YYYY-MM-DD, may be NULL: still going on */
+};
+
+/* High-value dataset (Regulation (EU) 2023/138). */
+struct job_hvd {
+	char **categories;      /* vocab_hvd_categories codes */
+	size_t n_categories;
+	char **legislation;     /* ELI URLs; empty: VOCAB_HVD_LEGISLATION */
+	size_t n_legislation;
+};
+
+/* A file published elsewhere and declared with the dataset (a notice, an
+ * archive): a DCAT distribution of kind 'declared'. */
+struct job_distribution {
+	char *identifier;   /* stable, in its IRI; not "records-..." */
+	char *title;
+	char *url;
+	char *format;       /* a vocab_file_types code */
+	char *media_type;   /* NULL: the format's */
+	char *description;  /* may be NULL */
+	char *conforms_to;  /* a schema URL, may be NULL */
+};
+
+/* Distributions a job may declare. */
+#define JOB_DISTRIBUTIONS_MAX 100
 
 /* http-json paging: how to get from one page to the next. */
 struct job_paging {
@@ -133,6 +177,24 @@ struct job {
 	size_t n_keywords;
 	char *licence;       /* a vocab_licences code */
 	char *frequency;     /* a vocab_frequencies code, may be NULL */
+	/* DCAT metadata a person declares (catalog/job_meta.c checks it);
+	 * every pointer may be NULL and every count 0. */
+	struct job_contact contact;
+	char **local_themes;   /* codes of etl/catalog.json's local themes */
+	size_t n_local_themes;
+	char *access_rights;   /* a vocab_access_rights code; NULL: PUBLIC */
+	char **languages;      /* vocab_languages codes; none: FRA */
+	size_t n_languages;
+	char **conforms_to;    /* schema URLs (schema.data.gouv.fr) */
+	size_t n_conforms_to;
+	char **spatial_uris;   /* INSEE commune, EPCI, departement, region */
+	size_t n_spatial_uris;
+	struct job_temporal temporal;
+	char *landing_page;
+	char *documentation;
+	struct job_hvd hvd;
+	struct job_distribution *distributions;
+	size_t n_distributions;
 	char *schedule;      /* cron syntax, may be NULL */
 	char *key;           /* natural key column (source name), may be NULL */
 	char *schema_policy; /* "accept" or "fail"; NULL means "accept" */

@@ -1,10 +1,17 @@
 /*
- * copy.h: streaming rows into PostgreSQL with COPY ... FROM STDIN.
+ * copy.h: streaming rows into PostgreSQL with binary COPY ... FROM STDIN.
  *
- * Rows are encoded in COPY's text format into a buffer that is handed to
- * libpq every COPY_FLUSH_SIZE bytes, so memory stays flat however many rows
- * go through.  The same bytes feed a SHA-256, which is the checksum of the
- * normalised content: two loads of the same data give the same checksum.
+ * Rows are encoded in COPY's binary format (each field its length, then
+ * its value as the column type's receive function reads it: big-endian
+ * integers and doubles, days and microseconds since 2000-01-01, text as
+ * its bytes, geometry as EWKB) into a buffer that is handed to libpq every
+ * COPY_FLUSH_SIZE bytes, so memory stays flat however many rows go
+ * through.  Nothing is rendered as text and parsed back on either side.
+ * The same bytes feed a SHA-256, which is the checksum of the normalised
+ * content: two loads of the same data give the same checksum.
+ *
+ * The field functions only append to the writer's buffer and may be used
+ * without a connection (the unit tests do).
  */
 #ifndef ODP_COPY_H
 #define ODP_COPY_H
@@ -28,18 +35,14 @@ struct copy_writer {
 	PGconn *conn;        /* borrowed */
 	struct sb buf;
 	EVP_MD_CTX *sha;
-	size_t n_fields;     /* fields written in the current row */
 	int64_t n_rows;
 	bool failed;
 	char errbuf[ODP_ERRBUF_SIZE];
 };
 
-/* Appends value to sb escaped for COPY's text format (backslash, tab,
- * newline, carriage return).  Pure; exposed for the unit tests. */
-void copy_escape(struct sb *sb, const char *value);
-
-/* Starts "COPY <table> FROM STDIN" (table already quoted).  On failure the
- * writer is left failed with errbuf set. */
+/* Starts "COPY <table> FROM STDIN (FORMAT binary)" (table already
+ * quoted) and writes the format's header.  On failure the writer is left
+ * failed with errbuf set. */
 enum odp_status copy_begin(struct copy_writer *w, PGconn *conn,
 			   const char *quoted_table);
 
@@ -47,10 +50,25 @@ enum odp_status copy_begin(struct copy_writer *w, PGconn *conn,
  * besides their bytes (column names and types). */
 void copy_checksum_seed(struct copy_writer *w, const char *s);
 
-/* Adds one field to the current row; value NULL is SQL NULL. */
-void copy_field(struct copy_writer *w, const char *value);
+/* Starts a row of n_fields fields, which the calls below then give in
+ * the table's column order. */
+void copy_row_begin(struct copy_writer *w, int n_fields);
 
-/* Ends the current row. */
+void copy_null(struct copy_writer *w);
+/* int8 */
+void copy_int8(struct copy_writer *w, int64_t v);
+/* float8 */
+void copy_float8(struct copy_writer *w, double v);
+/* boolean */
+void copy_bool(struct copy_writer *w, bool v);
+/* date: days since 2000-01-01 */
+void copy_date(struct copy_writer *w, int32_t days);
+/* timestamptz: microseconds since 2000-01-01 00:00 UTC */
+void copy_timestamp(struct copy_writer *w, int64_t us);
+/* text (valid UTF-8, no NUL) or a geometry's EWKB: len bytes of s */
+void copy_bytes(struct copy_writer *w, const void *s, size_t len);
+
+/* Ends the current row; sends the buffer once it is large enough. */
 void copy_row_end(struct copy_writer *w);
 
 /* Finishes the COPY.  With abort_reason non-NULL the server discards every

@@ -35,6 +35,22 @@ struct driver_column {
 	bool infer;          /* text in the source: source.c infers the type */
 };
 
+/* A value in the binary form COPY sends it (copy.h); which member holds it
+ * follows from the column's type. */
+struct driver_value {
+	union {
+		int64_t i;     /* COL_INTEGER */
+		double d;      /* COL_REAL */
+		bool b;        /* COL_BOOLEAN */
+		int32_t day;   /* COL_DATE: days since 2000-01-01 */
+		int64_t us;    /* COL_TIMESTAMP: microseconds since 2000-01-01
+				  00:00 UTC */
+	} u;
+	const char *text;      /* COL_TEXT: len bytes, no NUL needed */
+	size_t len;
+	bool null;             /* SQL NULL (in source.c's rows only) */
+};
+
 struct driver;
 
 struct driver_ops {
@@ -46,7 +62,8 @@ struct driver_ops {
 	 * text as the source has it, otherwise PostgreSQL text input for the
 	 * column's type.  NULL is SQL NULL.  Sets *reject (to a static
 	 * string) when the value cannot be read.  Valid until the next call
-	 * of next(). */
+	 * of next(); for an infer column of a driver with typed(), whatever
+	 * else is read meanwhile. */
 	const char *(*value)(struct driver *d, size_t i, const char **reject);
 	/* The current record's geometry in the driver's CRS, or NULL; the
 	 * caller takes it (OGR_G_DestroyGeometry). */
@@ -64,6 +81,15 @@ struct driver_ops {
 	 * reads only the columns i with needed[i], and the geometry when
 	 * geometry is true, for a faster type-inference pass. */
 	void (*read_only)(struct driver *d, const bool *needed, bool geometry);
+	/* Optional (NULL when the driver has only text): the current
+	 * record's value of column i, not an infer column, straight into
+	 * *out with no text in between.  Returns 1 for a value, 0 for NULL
+	 * (with *reject set when the value cannot be read), or -1 when this
+	 * value has no binary form here (a year out of 1 to 9999): then
+	 * value() gives its text, for source.c to judge.  out->text is valid
+	 * until the next call of next(). */
+	int (*typed)(struct driver *d, size_t i, struct driver_value *out,
+		     const char **reject);
 };
 
 /* What every driver shares; a driver's own state follows it in memory

@@ -4,8 +4,9 @@
  * Every vector or table format of the machine's GDAL, local or remote
  * through GDAL's own HTTP access: GeoJSON, Shapefile, GeoPackage, CSV,
  * spreadsheets, WFS, OGC API Features, ArcGIS REST, ...  Typed OGR fields
- * are rendered here as PostgreSQL text input; string fields are handed over
- * as they are, for source.c to type.
+ * are handed over in binary for the load (gdal_typed) and rendered as
+ * PostgreSQL text input where text is wanted (gdal_value); string fields
+ * are handed over as they are, for source.c to type.
  *
  * Where GDAL (3.6, Debian 12) reads a source silently wrong, this file
  * refuses it or makes up for it: a shapefile without its .dbf and a CSV
@@ -18,6 +19,7 @@
 #include "csv_dialect.h"
 
 #include "log.h"
+#include "pgbin.h"
 #include "sb.h"
 #include "util.h"
 
@@ -60,6 +62,7 @@ struct gdal_driver {
 	bool *epoch_ms;         /* per column: an ArcGIS date that GDAL reads
 				   as milliseconds since 1970; NULL when
 				   there is none (owned) */
+	OGRFieldType *ogr_types; /* per column: OGR's type (owned) */
 	int64_t n_read;
 	struct sb value;        /* the value last rendered */
 	bool result_set;        /* layer is a GDALDatasetExecuteSQL() result */
@@ -457,6 +460,27 @@ static const char *epoch_ms_value(struct gdal_driver *g, const char *text,
 	return g->value.buf;
 }
 
+/* The same date as epoch_ms_value(), in microseconds since 2000. */
+static int epoch_ms_typed(const char *text, struct driver_value *out,
+			  const char **reject)
+{
+	/* Milliseconds of 0001-01-01 and of 10000-01-01 since 1970. */
+	const int64_t first = INT64_C(-62135596800000);
+	const int64_t end = INT64_C(253402300800000);
+	int64_t ms;
+
+	if (!util_parse_int64(text, &ms)) {
+		*reject = "a date that is not a number of milliseconds since 1970";
+		return 0;
+	}
+	if (ms < first || ms >= end) {
+		*reject = "a date out of the years 1 to 9999";
+		return 0;
+	}
+	out->u.us = (ms - INT64_C(946684800000)) * 1000;
+	return 1;
+}
+
 static bool map_field_type(OGRFieldDefnH fd, struct driver_column *c)
 {
 	c->infer = false;
@@ -493,11 +517,13 @@ static bool read_columns(struct gdal_driver *g, char *errbuf)
 	int n = OGR_FD_GetFieldCount(defn), i;
 
 	g->base.columns = xcalloc((size_t)n, sizeof *g->base.columns);
+	g->ogr_types = xcalloc(n ? (size_t)n : 1, sizeof *g->ogr_types);
 	for (i = 0; i < n; i++) {
 		OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
 		struct driver_column *c = &g->base.columns[i];
 		const char *alias = OGR_Fld_GetAlternativeNameRef(fd);
 
+		g->ogr_types[i] = OGR_Fld_GetType(fd);
 		if (!map_field_type(fd, c)) {
 			util_seterr(errbuf, "column \"%s\" of source \"%s\" has "
 				    "type %s, which odp cannot publish",
@@ -648,6 +674,71 @@ static const char *gdal_value(struct driver *d, size_t i, const char **reject)
 	return g->value.buf;
 }
 
+/* gdal_value() without the text: the same values, in binary, read from
+ * the feature's fields as OGR holds them (the columns' types come from
+ * the OGR types, map_field_type()). */
+static int gdal_typed(struct driver *d, size_t i, struct driver_value *out,
+		      const char **reject)
+{
+	struct gdal_driver *g = (struct gdal_driver *)d;
+	const struct driver_column *c = &d->columns[i];
+	OGRFeatureH f = g->feature;
+	int field = (int)i, y, m, day, h, mi, tz, whole, millis;
+	OGRField *raw = OGR_F_GetRawFieldRef(f, field);
+	float s;
+
+	if (!raw || OGR_RawField_IsUnset(raw) || OGR_RawField_IsNull(raw))
+		return 0;
+	if (g->epoch_ms && g->epoch_ms[i])
+		return epoch_ms_typed(OGR_F_GetFieldAsString(f, field), out,
+				      reject);
+	switch (c->type) {
+	case COL_INTEGER:
+	case COL_BOOLEAN:
+		out->u.i = g->ogr_types[i] == OFTInteger64 ? raw->Integer64
+							  : raw->Integer;
+		if (c->type == COL_BOOLEAN)
+			out->u.b = out->u.i != 0;
+		return 1;
+	case COL_REAL:
+		out->u.d = raw->Real;
+		return isfinite(out->u.d) ? 1 : 0;
+	case COL_DATE:
+	case COL_TIMESTAMP:
+		y = raw->Date.Year;
+		m = raw->Date.Month;
+		day = raw->Date.Day;
+		h = raw->Date.Hour;
+		mi = raw->Date.Minute;
+		s = raw->Date.Second;
+		tz = raw->Date.TZFlag;
+		/* What the text would not give PostgreSQL as it is goes the
+		 * text's way, to be judged there. */
+		if (y < 1 || y > 9999 || !pgbin_date_valid(y, m, day) ||
+		    h < 0 || h > 23 || mi < 0 || mi > 59 || !(s >= 0 && s < 61))
+			return -1;
+		if (c->type == COL_DATE) {
+			out->u.day = (int32_t)pgbin_days(y, m, day);
+			return 1;
+		}
+		/* The milliseconds put_date_time() writes. */
+		whole = (int)s;
+		millis = (int)((s - (float)whole) * 1000.0f + 0.5f);
+		if (millis >= 1000)
+			millis = 999;
+		/* OGR's zone flag: 100 is UTC, each step is 15 minutes; 0
+		 * and 1 are local time. */
+		return pgbin_timestamp(y, m, day, h, mi, whole,
+				       (int64_t)millis * 1000,
+				       tz >= 2 ? (tz - 100) * 15 * 60 : PGBIN_LOCAL,
+				       &out->u.us) ? 1 : -1;
+	default:
+		out->text = OGR_F_GetFieldAsString(f, field);
+		out->len = strlen(out->text);
+		return 1;
+	}
+}
+
 /* A WFS or GML schema, a GeoPackage or a FileGDB may declare curve types
  * (CurvePolygon, MultiSurface, CompoundCurve) for geometries that hold
  * straight lines only.  PostGIS would keep the curve type, which its
@@ -731,6 +822,7 @@ static void gdal_close(struct driver *d)
 	}
 	sb_free(&g->value);
 	free(g->epoch_ms);
+	free(g->ogr_types);
 	free(g->name);
 	driver_free_base(d);
 	free(g);
@@ -739,6 +831,7 @@ static void gdal_close(struct driver *d)
 static const struct driver_ops gdal_ops = {
 	gdal_next,   gdal_value,  gdal_take_geometry, gdal_record_id,
 	gdal_rewind, gdal_count,  gdal_close,         gdal_read_only,
+	gdal_typed,
 };
 
 /* The job's GDAL configuration options, for this thread: odp-etl runs one

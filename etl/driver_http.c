@@ -1140,6 +1140,7 @@ static void http_close(struct driver *d)
 static const struct driver_ops http_ops = {
     http_next,   http_value, http_take_geometry, http_record_id,
     http_rewind, http_count, http_close,       NULL,
+    NULL,
 };
 
 /* The job's headers, values expanded, plus Accept unless the job sets

@@ -1058,6 +1058,7 @@ static void pg_close(struct driver *d)
 static const struct driver_ops pg_ops = {
 	pg_next,   pg_value, pg_take_geometry, pg_record_id,
 	pg_rewind, pg_count, pg_close, NULL,
+	NULL,
 };
 
 static struct driver *pg_open(const struct job *job, const char *conninfo,

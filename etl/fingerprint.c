@@ -115,11 +115,13 @@ static bool hash_file(EVP_MD_CTX *sha, const char *path)
 	return ok;
 }
 
-/* The job keys that change what is published (not its metadata). */
+/* The job keys that change what is published (not its metadata), and
+ * "temporal", whose column makes a coverage computed from the data. */
 static char *content_keys(const struct job *job)
 {
 	static const char *const keys[] = {"source", "transform", "key",
-					   "schema_policy", "max_rejected"};
+					   "schema_policy", "max_rejected",
+					   "temporal"};
 	json_t *subset = json_object();
 	char *text;
 	size_t i;

@@ -11,10 +11,15 @@
  *              indexes built; _rownum numbers the loaded rows 1..n without
  *              gaps, which the API's paging relies on; the first rejected
  *              rows are kept in run_rejects
+ *   exports    while the GiST index builds, the GeoJSON and CSV exports
+ *              are rendered once to count their bytes and SHA-256
+ *              (exports.h)
  *   compare    rows added, removed and changed since the published version
- *   publish    one transaction: metadata, the version swap, the run record
+ *   publish    one transaction: metadata, the version swap, the export
+ *              distributions, the run record
  *   retire     versions beyond the job's keep_versions (the published one
  *              included) are dropped, tables and catalogue rows
+ *   after      declared distributions are link-checked (exports.h)
  *
  * The checksum of the normalised rows decides whether anything changed: an
  * unchanged source publishes no new version and leaves "modified" alone.
@@ -23,12 +28,16 @@
  */
 #include "harvest.h"
 
+#include "catalogue.h"
 #include "copy.h"
 #include "db.h"
 #include "diff.h"
+#include "exports.h"
 #include "fingerprint.h"
 #include "incremental.h"
 #include "log.h"
+#include "metadata.h"
+#include "pgbin.h"
 #include "sb.h"
 #include "source.h"
 #include "util.h"
@@ -72,6 +81,8 @@ struct run {
 	char fingerprint[65];       /* of the source files, "" if none */
 	struct diff_schema schema; /* columns versus the published version */
 	struct diff_rows rows;     /* rows versus the published version */
+	struct exports_measure exports; /* of the version being loaded */
+	struct metadata_temporal temporal; /* the coverage computed, if any */
 	json_t *reject_list;       /* the first REJECTS_KEPT rejected rows */
 	char **warnings;           /* for job_runs.warnings, owned */
 	size_t n_warnings;
@@ -472,7 +483,26 @@ static void draw_progress(const struct run *r, double started, bool last)
 		fputc('\n', stderr);
 }
 
-/* Streams every row of the source into the version's table. */
+/* Adds a value of a column of type type to the row being copied. */
+static void copy_value(struct copy_writer *w, enum column_type type,
+		       const struct driver_value *v)
+{
+	if (v->null) {
+		copy_null(w);
+		return;
+	}
+	switch (type) {
+	case COL_INTEGER: copy_int8(w, v->u.i); break;
+	case COL_REAL: copy_float8(w, v->u.d); break;
+	case COL_BOOLEAN: copy_bool(w, v->u.b); break;
+	case COL_DATE: copy_date(w, v->u.day); break;
+	case COL_TIMESTAMP: copy_timestamp(w, v->u.us); break;
+	default: copy_bytes(w, v->text, v->len); break;
+	}
+}
+
+/* Streams every row of the source into the version's table, in binary:
+ * _id, _rownum, the columns, geom (create_version). */
 static enum odp_status load_rows(struct run *r)
 {
 	struct harvest_result *res = r->result;
@@ -482,7 +512,6 @@ static enum odp_status load_rows(struct run *r)
 	struct source_row row;
 	struct sb schema;
 	const char *abort_reason = NULL;
-	char rownum[24];
 	double started = now_seconds();
 	time_t last_draw = 0;
 	int got;
@@ -500,6 +529,7 @@ static enum odp_status load_rows(struct run *r)
 	copy_checksum_seed(&w, schema.buf ? schema.buf : "");
 	sb_free(&schema);
 
+	source_use_binary(r->src);
 	while ((got = source_next(r->src, &row, r->errbuf)) == 1) {
 		res->rows_read++;
 		if (harvest_stop_requested) {
@@ -519,12 +549,15 @@ static enum odp_status load_rows(struct run *r)
 				keep_reject(r, res->rows_read, &row);
 			continue;
 		}
-		int64_str(res->rows_loaded + 1, rownum);
-		copy_field(&w, row.id);
-		copy_field(&w, rownum);
+		copy_row_begin(&w, (int)n_cols + 3);
+		copy_bytes(&w, row.id, strlen(row.id));
+		copy_int8(&w, res->rows_loaded + 1);
 		for (i = 0; i < n_cols; i++)
-			copy_field(&w, row.values[i]);
-		copy_field(&w, row.geometry);
+			copy_value(&w, cols[i].type, &row.typed[i]);
+		if (row.wkb)
+			copy_bytes(&w, row.wkb, row.wkb_len);
+		else
+			copy_null(&w);
 		copy_row_end(&w);
 		res->rows_loaded++;
 		if (w.failed)
@@ -587,10 +620,11 @@ static bool finish_side_index(PGconn *conn, bool cancel, char *errbuf)
 
 /* The new table's indexes: unique on _rownum (the API pages on it),
  * unique on _id (a key that does not identify records fails the run),
- * GiST on geom.  The GiST index, the longest to build, is built on a
- * second connection at the same time as the other two: index builds take
- * compatible locks, and the machine has more than one core.  Statistics
- * are left to autovacuum, which analyses a table this size soon after. */
+ * GiST on geom; and, while the GiST builds, the exports measured.  The
+ * GiST index, the longest to build, is built on a second connection at
+ * the same time as the other two: index builds take compatible locks, and
+ * the machine has more than one core.  Statistics are left to autovacuum,
+ * which analyses a table this size soon after. */
 static enum odp_status build_indexes(struct run *r)
 {
 	char errbuf[ODP_ERRBUF_SIZE];
@@ -623,6 +657,13 @@ static enum odp_status build_indexes(struct run *r)
 		goto out;
 	}
 	PQclear(res);
+	/* The table is complete and ordered by the _rownum index: while the
+	 * GiST index builds, this connection and a core are free for the
+	 * exports' byte sizes and checksums (exports.h). */
+	if (exports_measure(r->conn, r->version_id, r->result->rows_loaded,
+			    r->opts->progress, &r->exports,
+			    r->errbuf) != ODP_OK)
+		goto out;
 	rc = ODP_OK;
 out:
 	if (sent && !finish_side_index(side, rc != ODP_OK, r->errbuf))
@@ -644,49 +685,12 @@ static enum odp_status compare_rows(struct run *r)
 			       &r->schema, &r->rows, r->errbuf);
 }
 
+/* The job's DCAT metadata (etl/metadata.c), in the publishing
+ * transaction. */
 static enum odp_status publish_metadata(struct run *r)
 {
-	const struct job *job = r->job;
-	char *themes = db_text_array(job->themes, job->n_themes);
-	char *keywords = db_text_array(job->keywords, job->n_keywords);
-	char ds_id[24], pub_id[24];
-	const char *p[9];
-	int64_t publisher_id;
-	enum odp_status rc;
-
-	p[0] = job->publisher.identifier;
-	p[1] = job->publisher.name;
-	p[2] = job->publisher.homepage;
-	p[3] = job->publisher.email;
-	rc = query_int64(r,
-			 "INSERT INTO publishers (identifier, name, homepage, "
-			 "email) VALUES ($1, $2, $3, $4) "
-			 "ON CONFLICT (identifier) DO UPDATE SET name = $2, "
-			 "homepage = $3, email = $4 RETURNING id",
-			 4, p, &publisher_id);
-	if (rc != ODP_OK)
-		goto out;
-	int64_str(r->dataset_id, ds_id);
-	int64_str(publisher_id, pub_id);
-	p[0] = ds_id;
-	p[1] = job->title;
-	p[2] = job->description;
-	p[3] = pub_id;
-	p[4] = themes;
-	p[5] = keywords;
-	p[6] = job->licence;
-	p[7] = job->frequency;
-	rc = query_ok(r,
-		      "UPDATE datasets SET title = $2, description = $3, "
-		      "publisher_id = $4::int8, themes = $5::text[], "
-		      "keywords = $6::text[], licence = $7, "
-		      "accrual_periodicity = $8, updated_at = now() "
-		      "WHERE id = $1::int8",
-		      8, p);
-out:
-	free(themes);
-	free(keywords);
-	return rc;
+	return metadata_publish(r->conn, r->job, r->dataset_id, &r->temporal,
+				r->errbuf);
 }
 
 static enum odp_status publish_version(struct run *r)
@@ -751,21 +755,12 @@ static enum odp_status publish_version(struct run *r)
 		rc = query_ok(r, sql.buf, 3, p);
 	}
 	sb_free(&sql);
-	if (rc != ODP_OK)
+	/* The dataset's extent may have changed, and the catalogue's with
+	 * it (the dct:Location of the dcat:Catalog). */
+	if (rc != ODP_OK ||
+	    (rc = catalogue_refresh_extent(r->conn, r->errbuf)) != ODP_OK)
 		return rc;
-	return query_ok(r,
-			"INSERT INTO distributions (dataset_id, identifier, "
-			"title, format, media_type, path) VALUES "
-			"($1::int8, 'records-json', 'Enregistrements (JSON)', "
-			"'JSON', 'application/json', "
-			"'/datasets/' || (SELECT identifier FROM datasets "
-			"WHERE id = $1::int8) || '/records'), "
-			"($1::int8, 'records-geojson', 'Export GeoJSON', "
-			"'GEOJSON', 'application/geo+json', "
-			"'/datasets/' || (SELECT identifier FROM datasets "
-			"WHERE id = $1::int8) || '/records.geojson') "
-			"ON CONFLICT (dataset_id, identifier) DO NOTHING",
-			1, p);
+	return exports_publish(r->conn, r->dataset_id, &r->exports, r->errbuf);
 }
 
 static enum odp_status record_run(struct run *r, const char *status)
@@ -967,8 +962,9 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	sb_init(&r.reason, 0);
 	r.reject_list = json_array();
 
-	/* Naive timestamps in the territory's sources are local time. */
-	db_exec(conn, "SET TimeZone = 'Europe/Paris'", r.errbuf);
+	/* Naive timestamps in the territory's sources are local time: the
+	 * load reads them so (pgbin.h), and so does this session. */
+	db_exec(conn, "SET TimeZone = '" PGBIN_LOCAL_ZONE "'", r.errbuf);
 	rc = register_job(&r);
 	if (rc != ODP_OK) {
 		util_strlcpy(result->message, r.errbuf, sizeof result->message);
@@ -1008,6 +1004,9 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 		add_warning(&r, xstrdup(source_warning(r.src)));
 	}
 	if ((rc = source_scan(r.src, r.errbuf)) != ODP_OK ||
+	    (rc = metadata_temporal_column(job, source_columns(r.src),
+					   source_n_columns(r.src), &r.temporal,
+					   r.errbuf)) != ODP_OK ||
 	    (rc = create_version(&r)) != ODP_OK ||
 	    (rc = find_published(&r)) != ODP_OK ||
 	    (rc = check_schema(&r)) != ODP_OK)
@@ -1043,6 +1042,13 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 			   (rc = compare_rows(&r)) != ODP_OK))
 		goto failed;
 
+	/* Temporal coverage from the data, outside the publishing
+	 * transaction: the same rows as the published ones when unchanged. */
+	if (*r.temporal.column &&
+	    (rc = metadata_temporal_compute(conn, unchanged ? r.published_table
+							    : r.table,
+					    &r.temporal, r.errbuf)) != ODP_OK)
+		goto failed;
 	if (unchanged)
 		discard_version(&r);
 	set_message(&r, unchanged);
@@ -1082,6 +1088,10 @@ failed:
 		result->status = "failed";
 	}
 out:
+	/* Still holding the job's lock: missing export sizes, links. */
+	if (rc == ODP_OK && !harvest_stop_requested)
+		exports_after_run(conn, r.dataset_id, result->run_id,
+				  opts->progress);
 	if (locked)
 		unlock_job(&r);
 	source_close(r.src);

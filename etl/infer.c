@@ -15,6 +15,10 @@
 
 bool infer_is_null(const char *v)
 {
+	/* Most values are longer than every null token: one look at their
+	 * first five bytes settles it. */
+	if (v[0] && v[1] && v[2] && v[3] && v[4])
+		return false;
 	return *v == '\0' || strcasecmp(v, "na") == 0 ||
 	       strcasecmp(v, "n/a") == 0 || strcmp(v, "-") == 0 ||
 	       strcasecmp(v, "null") == 0;

@@ -10,6 +10,7 @@
  * Exit codes, for scripts: 0 success, 1 a run failed, 2 bad usage, 3 an
  * invalid job file, 4 the database could not be reached or migrated.
  */
+#include "catalogue.h"
 #include "cron.h"
 #include "db.h"
 #include "dry_run.h"
@@ -52,6 +53,8 @@ static const char usage_main[] =
 	"environment:\n"
 	"  ODP_DATABASE_URL     libpq connection string of the catalogue\n"
 	"  ODP_SQL_DIR          migrations folder (default: sql)\n"
+	"  ODP_CATALOG          the catalogue's own metadata "
+	"(default: etl/catalog.json)\n"
 	"  ODP_JOBS_DIR         where 'run ID' looks for job files "
 	"(default: etl/jobs)\n"
 	"  ODP_LOG_LEVEL        debug, info, warn or error (default: info)\n"
@@ -65,12 +68,16 @@ static const char usage_migrate[] =
 	"usage: odp-etl migrate\n"
 	"\n"
 	"Applies, in order, each ODP_SQL_DIR/NNN_*.sql file not yet recorded in\n"
-	"the schema_migrations table, each in its own transaction.\n";
+	"the schema_migrations table, each in its own transaction, then writes\n"
+	"the catalogue's metadata (ODP_CATALOG, default etl/catalog.json) into\n"
+	"the catalogue and local_themes tables.\n";
 
 static const char usage_validate[] =
 	"usage: odp-etl validate FILE...\n"
 	"\n"
-	"Checks each job file and prints every problem as\n"
+	"Checks each job file, and the catalogue file (ODP_CATALOG, default\n"
+	"etl/catalog.json) whose local themes they name, and prints every\n"
+	"problem as\n"
 	"  FILE: JSON-PATH: what is wrong and what is expected\n"
 	"Nothing is read from the source and nothing is written.\n"
 	"Exits 3 when any file is invalid.\n";
@@ -150,18 +157,37 @@ static void print_problems(const char *file, const struct job_problems *pr)
 			pr->items[i].message);
 }
 
+/* Reads the catalogue file; NULL, its problems printed, when it is
+ * invalid. */
+static struct catalogue *load_catalogue(void)
+{
+	struct job_problems pr = {0};
+	struct catalogue *cat = catalogue_load(catalogue_path(), &pr);
+
+	if (!cat)
+		print_problems(catalogue_path(), &pr);
+	job_problems_free(&pr);
+	return cat;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
+	struct catalogue *cat;
 	int i, rc = EXIT_OK;
 
 	if (argc < 1) {
 		fputs(usage_validate, stderr);
 		return EXIT_USAGE;
 	}
+	cat = load_catalogue();
+	if (!cat)
+		rc = EXIT_INVALID_JOB;
 	for (i = 0; i < argc; i++) {
 		struct job_problems pr = {0};
 		struct job *job = job_load(argv[i], &pr);
-		if (job) {
+		if (job && cat)
+			catalogue_check_job(cat, job, &pr);
+		if (job && pr.n == 0) {
 			printf("%s: ok\n", argv[i]);
 		} else {
 			print_problems(argv[i], &pr);
@@ -170,6 +196,26 @@ static int cmd_validate(int argc, char **argv)
 		job_free(job);
 		job_problems_free(&pr);
 	}
+	catalogue_free(cat);
+	return rc;
+}
+
+/* Writes the catalogue file into the database (reading it when cat is
+ * NULL); an exit code. */
+static int store_catalogue(PGconn *conn, const struct catalogue *cat)
+{
+	struct catalogue *own = cat ? NULL : load_catalogue();
+	char errbuf[ODP_ERRBUF_SIZE];
+	int rc = EXIT_OK;
+
+	if (!cat && !own)
+		return EXIT_INVALID_JOB;
+	if (catalogue_store(conn, cat ? cat : own, errbuf) != ODP_OK) {
+		log_error("could not write the catalogue of %s: %s",
+			  catalogue_path(), errbuf);
+		rc = EXIT_DATABASE;
+	}
+	catalogue_free(own);
 	return rc;
 }
 
@@ -189,6 +235,7 @@ static int cmd_migrate(void)
 		rc = EXIT_DATABASE;
 	} else {
 		log_info("database schema is up to date");
+		rc = store_catalogue(conn, NULL);
 	}
 	PQfinish(conn);
 	return rc;
@@ -225,6 +272,7 @@ static int cmd_run(int argc, char **argv)
 	char errbuf[ODP_ERRBUF_SIZE];
 	const char *jobs_dir = getenv("ODP_JOBS_DIR");
 	PGconn *conn = NULL;
+	struct catalogue *cat = NULL;
 	int i, rc = EXIT_OK, n_jobs = 0;
 	bool dry = false;
 	struct sigaction sa;
@@ -272,10 +320,19 @@ static int cmd_run(int argc, char **argv)
 			rc = EXIT_INVALID_JOB;
 			continue;
 		}
+		/* Every job names its local themes in the catalogue file. */
+		if (!cat && !(cat = load_catalogue())) {
+			free(path);
+			rc = EXIT_INVALID_JOB;
+			break;
+		}
 		job = job_load(path, &pr);
-		if (!job) {
+		if (job)
+			catalogue_check_job(cat, job, &pr);
+		if (pr.n) {
 			print_problems(path, &pr);
 			job_problems_free(&pr);
+			job_free(job);
 			free(path);
 			rc = EXIT_INVALID_JOB;
 			continue;
@@ -287,10 +344,14 @@ static int cmd_run(int argc, char **argv)
 			free(path);
 			continue;
 		}
-		if (!conn && !(conn = db_connect(errbuf))) {
-			log_error("%s", errbuf);
+		if (!conn && (!(conn = db_connect(errbuf)) ||
+			      store_catalogue(conn, cat) != EXIT_OK)) {
+			if (!conn)
+				log_error("%s", errbuf);
 			job_free(job);
 			free(path);
+			catalogue_free(cat);
+			PQfinish(conn);
 			return EXIT_DATABASE;
 		}
 		if (harvest_run(conn, job, &opts, &result) == ODP_OK) {
@@ -311,6 +372,7 @@ static int cmd_run(int argc, char **argv)
 		fputs(usage_run, stderr);
 		rc = EXIT_USAGE;
 	}
+	catalogue_free(cat);
 	PQfinish(conn);
 	return rc;
 }

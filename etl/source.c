@@ -1,14 +1,20 @@
 /*
  * source.c: from a driver's raw records to normalised rows (see source.h).
  *
- * Every value leaves here as PostgreSQL text input for its column type, so
- * that the loader writes COPY text without knowing about drivers.  A row's
+ * Every value leaves here as PostgreSQL text input for its column type,
+ * or, in binary mode (the load), in the binary form COPY sends, so that
+ * the loader writes COPY without knowing about drivers.  In binary mode
+ * the typed fields of drivers that can (driver.h's typed()) go straight
+ * into binary; text fields, casts, pseudonyms and the values of jobs with
+ * expressions take the text path and are read into binary at the end of
+ * the row (pgbin.h), so that both modes give the same values.  A row's
  * strings live in one buffer that is reused from row to row.
  */
 #include "source.h"
 
 #include "infer.h"
 #include "log.h"
+#include "pgbin.h"
 #include "util.h"
 
 #include <cpl_conv.h>
@@ -39,6 +45,18 @@ enum {
 
 /* Largest single geometry we accept, in WKB bytes. */
 #define GEOMETRY_MAX ((size_t)64 << 20)
+
+/* offsets[i] of a column whose value is in typed[i] (binary mode). */
+#define OFFSET_TYPED (SIZE_MAX - 1)
+
+/* How a column's values reach binary mode's typed[i] besides the text
+ * path: by the driver's typed(), or, for text that stays text, straight
+ * from the driver's string. */
+enum {
+	FAST_NONE,
+	FAST_TYPED,
+	FAST_TEXT
+};
 
 struct source {
 	const struct job *job;      /* borrowed */
@@ -72,9 +90,13 @@ struct source {
 	struct sb arena;            /* the current row's strings */
 	size_t *offsets;            /* per column; SIZE_MAX = NULL */
 	const char **values;
-	char *scratch;              /* trimmed text of the value at hand */
-	unsigned char *wkb;
-	size_t wkb_cap;
+	struct sb scratch;          /* trimmed text of the value at hand */
+	unsigned char *wkb;         /* the row's geometry as EWKB */
+	size_t wkb_cap, wkb_len;
+	bool binary;                /* rows in binary mode */
+	struct driver_value *typed; /* binary mode: the row's values */
+	unsigned char *fast;        /* binary mode: per column, FAST_*; NULL
+				       when every value takes the text path */
 };
 
 const char *source_type_name(enum column_type type)
@@ -509,6 +531,8 @@ struct source *source_open(const struct job *job, char *errbuf)
 	src->job = job;
 	src->n_features = -1;
 	sb_init(&src->arena, 0);
+	/* As large as a value comes: the arena's limit judges the row. */
+	sb_init(&src->scratch, SIZE_MAX / 2);
 	sb_init(&src->expr_out, 0);
 	src->driver = open_driver(job, errbuf);
 	if (!src->driver || !read_columns(src, errbuf) ||
@@ -534,9 +558,9 @@ static const char *text_value(struct source *src, size_t field,
 	if (!raw)
 		return NULL;
 	t = infer_trim(raw, &len);
-	free(src->scratch);
-	src->scratch = xstrndup(t, len);
-	return infer_is_null(src->scratch) ? NULL : src->scratch;
+	sb_reset(&src->scratch);
+	sb_append(&src->scratch, t, len);
+	return infer_is_null(src->scratch.buf) ? NULL : src->scratch.buf;
 }
 
 /* The family bit of a geometry type, and whether it is the multi kind. */
@@ -576,6 +600,13 @@ static bool needs_inference(const struct source_column *c)
 	return c->is_text_field && !c->cast && !c->hash;
 }
 
+/* The inference pass observes the geometries: it must read them all. */
+static bool scan_reads_geometry(const struct source *src)
+{
+	return src->has_geometry && !geometry_from_columns(src) &&
+	       wkbFlatten(src->driver->geometry_type) != wkbPoint;
+}
+
 /* The inference pass reads only the text columns it types, and the
  * geometry only when it must learn whether singles and multis mix (a
  * declared point layer cannot mix them). */
@@ -591,8 +622,7 @@ static void scan_only_what_it_needs(struct source *src, const unsigned *cand)
 	for (i = 0; i < src->n_source_cols; i++)
 		if (cand[i])
 			needed[src->cols[i].field] = true;
-	geometry = src->has_geometry && !geometry_from_columns(src) &&
-		   wkbFlatten(d->geometry_type) != wkbPoint;
+	geometry = scan_reads_geometry(src);
 	d->ops->read_only(d, needed, geometry);
 	free(needed);
 }
@@ -605,11 +635,11 @@ void source_stop_on(struct source *src, volatile sig_atomic_t *flag)
 enum odp_status source_scan(struct source *src, char *errbuf)
 {
 	unsigned *cand;
-	size_t *n_values, i;
+	size_t *n_values, i, n_open = 0;
 	bool any_text = false;
 	const char *reject = NULL;
 	unsigned seen_single = 0, seen_multi = 0;
-	int64_t n = 0;
+	int64_t n = 0, total = -2;
 	int got;
 
 	for (i = 0; i < src->n_cols; i++)
@@ -621,8 +651,10 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 	}
 	cand = xcalloc(src->n_cols, sizeof *cand);
 	n_values = xcalloc(src->n_cols, sizeof *n_values);
-	for (i = 0; i < src->n_cols; i++)
+	for (i = 0; i < src->n_cols; i++) {
 		cand[i] = needs_inference(&src->cols[i]) ? INFER_ALL : 0;
+		n_open += cand[i] != 0;
+	}
 	scan_only_what_it_needs(src, cand);
 
 	while ((got = src->driver->ops->next(src->driver, errbuf)) == 1) {
@@ -652,8 +684,23 @@ enum odp_status source_scan(struct source *src, char *errbuf)
 				continue;
 			n_values[i]++;
 			cand[i] = infer_candidates(v, cand[i]);
+			n_open -= cand[i] == 0;
 		}
 		n++;
+		/* Every column is text whatever comes next (a name, a code
+		 * with leading zeros): the rest of the pass would learn
+		 * nothing, unless there are geometries to observe or the
+		 * count of records costs a pass of its own. */
+		if (n_open == 0 && !seen_single && !seen_multi &&
+		    !scan_reads_geometry(src)) {
+			if (total == -2)
+				total = src->driver->ops->count(src->driver);
+			if (total >= 0) {
+				n = total;
+				got = 0;
+				break;
+			}
+		}
 	}
 	if (got == 0 && !src->driver->ops->rewind(src->driver, errbuf))
 		got = ODP_ERR_SOURCE;
@@ -962,7 +1009,8 @@ static bool normalise_geometry(struct source *src, OGRGeometryH *g,
 	return true;
 }
 
-/* Appends g (taken) as hex EWKB in EPSG:4326, or sets *reject. */
+/* Writes g (taken) as EWKB in EPSG:4326 into src->wkb and, in text mode,
+ * appends it as hex to the arena; or sets *reject. */
 static bool put_geometry(struct source *src, OGRGeometryH g,
 			 const char **reject)
 {
@@ -1029,7 +1077,8 @@ static bool put_geometry(struct source *src, OGRGeometryH g,
 	w[0] = w[4];
 	memcpy(w + 1, &type, 4);
 	memcpy(w + 5, &srid, 4);
-	for (i = 0; i < size + 4; i++) {
+	src->wkb_len = size + 4;
+	for (i = 0; !src->binary && i < size + 4; i++) {
 		char pair[2] = {hex[w[i] >> 4], hex[w[i] & 15]};
 		sb_append(&src->arena, pair, 2);
 	}
@@ -1039,13 +1088,14 @@ out:
 	return ok;
 }
 
-/* Points src->values at the arena for the columns done so far. */
+/* Points src->values at the arena for the columns done so far (NULL for
+ * a value in binary). */
 static void resolve_values(struct source *src, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		src->values[i] = src->offsets[i] == SIZE_MAX
+		src->values[i] = src->offsets[i] >= OFFSET_TYPED
 					 ? NULL
 					 : src->arena.buf + src->offsets[i];
 }
@@ -1092,10 +1142,125 @@ error:
 	*reject = src->expr_error;
 }
 
+void source_use_binary(struct source *src)
+{
+	size_t i;
+
+	src->binary = true;
+	src->typed = xcalloc(src->n_cols ? src->n_cols : 1, sizeof *src->typed);
+	/* Expressions read every value as text: then nothing is read
+	 * straight into binary. */
+	if (!src->driver->ops->typed || src->filter ||
+	    src->n_cols > src->n_source_cols)
+		return;
+	src->fast = xcalloc(src->n_cols, sizeof *src->fast);
+	for (i = 0; i < src->n_source_cols; i++) {
+		const struct source_column *c = &src->cols[i];
+		if (c->cast || c->hash)
+			continue;
+		if (!c->is_text_field)
+			src->fast[i] = FAST_TYPED;
+		else if (c->type == COL_TEXT)
+			src->fast[i] = FAST_TEXT;
+	}
+}
+
+/* Binary mode: text_value() and put_value() for a text field that stays
+ * text, without copying it: the value points into the driver's string
+ * (driver.h: valid until next()).  Blanks around are trimmed,
+ * null tokens are NULL, text that is not UTF-8 is rejected. */
+static void read_text(struct source *src, size_t i, const char **reject)
+{
+	struct driver_value *v = &src->typed[i];
+	const char *raw = src->driver->ops->value(src->driver,
+						  src->cols[i].field, reject);
+	char small[8];
+	size_t len;
+
+	src->offsets[i] = *reject ? SIZE_MAX : OFFSET_TYPED;
+	v->null = true;
+	if (!raw)
+		return;
+	v->text = infer_trim(raw, &len);
+	/* Every null token is shorter than five bytes. */
+	if (len < 5) {
+		memcpy(small, v->text, len);
+		small[len] = '\0';
+		if (infer_is_null(small))
+			return;
+	}
+	/* The blanks trimmed are ASCII: the whole string is UTF-8 when the
+	 * value is. */
+	if (!util_utf8_valid(raw)) {
+		*reject = "text that is not valid UTF-8";
+		src->offsets[i] = SIZE_MAX;
+		return;
+	}
+	v->len = len;
+	v->null = false;
+}
+
+/* Binary mode: reads column i straight into src->typed[i].  False when
+ * the value has no binary form here and must take the text path. */
+static bool read_typed(struct source *src, size_t i, const char **reject)
+{
+	struct driver_value *v = &src->typed[i];
+	int got = src->driver->ops->typed(src->driver, src->cols[i].field, v,
+					  reject);
+
+	if (got < 0)
+		return false;
+	v->null = got == 0;
+	src->offsets[i] = *reject ? SIZE_MAX : OFFSET_TYPED;
+	return true;
+}
+
+/* Binary mode: reads the values that took the text path into binary.
+ * False, with *reject, when one is not a value of its column's type. */
+static bool text_to_binary(struct source *src, const char **reject)
+{
+	size_t i;
+
+	for (i = 0; i < src->n_cols; i++) {
+		struct driver_value *v = &src->typed[i];
+		if (src->offsets[i] == OFFSET_TYPED)
+			continue;
+		v->null = src->values[i] == NULL;
+		if (!v->null &&
+		    !pgbin_parse(src->cols[i].type, src->values[i], v)) {
+			*reject = "a value that does not fit its column type";
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Binary mode, a rejected row: the values read in binary get their text,
+ * so that the row can be shown. */
+static void typed_as_text(struct source *src)
+{
+	const char *ignored;
+	size_t i, start;
+
+	for (i = 0; i < src->n_cols; i++) {
+		if (src->offsets[i] != OFFSET_TYPED)
+			continue;
+		start = src->arena.len;
+		ignored = NULL;
+		if (put_value(src, i, &ignored)) {
+			sb_putc(&src->arena, '\0');
+			src->offsets[i] = start;
+		} else {
+			src->offsets[i] = SIZE_MAX;
+		}
+	}
+}
+
 int source_next(struct source *src, struct source_row *row, char *errbuf)
 {
 	size_t i, id_off, geom_off = SIZE_MAX;
 	const char *reject = NULL;
+	bool has_wkb = false;
 	int got;
 
 	got = src->driver->ops->next(src->driver, errbuf);
@@ -1105,6 +1270,13 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 	sb_reset(&src->arena);
 	for (i = 0; i < src->n_source_cols && !reject; i++) {
 		size_t start = src->arena.len;
+		if (src->fast && src->fast[i] == FAST_TEXT) {
+			read_text(src, i, &reject);
+			continue;
+		}
+		if (src->fast && src->fast[i] == FAST_TYPED &&
+		    read_typed(src, i, &reject))
+			continue;
 		if (put_value(src, i, &reject)) {
 			sb_putc(&src->arena, '\0');
 			src->offsets[i] = start;
@@ -1129,28 +1301,47 @@ int source_next(struct source *src, struct source_row *row, char *errbuf)
 					 : src->driver->ops->take_geometry(src->driver);
 		if (g && !OGR_G_IsEmpty(g)) {
 			geom_off = src->arena.len;
-			if (put_geometry(src, g, &reject))
+			if (put_geometry(src, g, &reject)) {
+				has_wkb = true;
 				sb_putc(&src->arena, '\0');
-			else
+			} else {
 				geom_off = SIZE_MAX;
+			}
 		} else if (g) {
 			OGR_G_DestroyGeometry(g);
 			src->n_empty++;
 		}
+	}
+	if (src->binary) {
+		/* The arena does not move after text_to_binary() unless the
+		 * row is rejected, and then its binary values are not read. */
+		resolve_values(src, src->n_cols);
+		if (!reject && !row->filtered)
+			text_to_binary(src, &reject);
+		if (reject)
+			typed_as_text(src);
 	}
 	if (sb_failed(&src->arena)) {
 		util_seterr(errbuf, "record %lld of source \"%s\" is too large",
 			    (long long)src->n_read, source_name(src->job));
 		return ODP_ERR_SOURCE;
 	}
-	for (i = 0; i < src->n_cols; i++)
-		src->values[i] = src->offsets[i] == SIZE_MAX
-					 ? NULL
-					 : src->arena.buf + src->offsets[i];
+	resolve_values(src, src->n_cols);
 	row->values = src->values;
 	row->id = id_off == SIZE_MAX ? "" : src->arena.buf + id_off;
-	row->geometry = geom_off == SIZE_MAX ? NULL : src->arena.buf + geom_off;
 	row->reject = reject;
+	if (src->binary) {
+		row->geometry = NULL;
+		row->typed = src->typed;
+		row->wkb = has_wkb ? src->wkb : NULL;
+		row->wkb_len = has_wkb ? src->wkb_len : 0;
+	} else {
+		row->geometry = geom_off == SIZE_MAX ? NULL
+						     : src->arena.buf + geom_off;
+		row->typed = NULL;
+		row->wkb = NULL;
+		row->wkb_len = 0;
+	}
 	return 1;
 }
 
@@ -1173,8 +1364,10 @@ void source_close(struct source *src)
 	free(src->cols);
 	free(src->offsets);
 	free(src->values);
-	free(src->scratch);
+	sb_free(&src->scratch);
 	free(src->wkb);
+	free(src->typed);
+	free(src->fast);
 	sb_free(&src->arena);
 	free(src);
 }

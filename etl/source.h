@@ -4,8 +4,10 @@
  * source_open() opens the job's driver (driver.h) and works out the
  * published columns; source_scan() reads the source once, when it can be
  * read twice, to infer the types of text columns and count the records;
- * source_next() then streams rows already normalised to PostgreSQL text
- * input, geometry included (hex EWKB in EPSG:4326).  Nothing holds more
+ * source_next() then streams rows already normalised: as PostgreSQL text
+ * input, geometry as hex EWKB in EPSG:4326, or, once source_use_binary()
+ * was called (the load), as binary values and EWKB bytes that COPY sends
+ * as they are, with no text made and parsed back.  Nothing holds more
  * than one record in memory.
  */
 #ifndef ODP_SOURCE_H
@@ -41,8 +43,15 @@ struct source_column {
 
 struct source_row {
 	const char *id;            /* stable record id, never NULL */
-	const char **values;       /* n_columns entries; NULL = SQL NULL */
-	const char *geometry;      /* hex EWKB, or NULL */
+	/* n_columns entries; NULL = SQL NULL.  In binary mode, set only for
+	 * a rejected row (the values read before the refused one). */
+	const char **values;
+	const char *geometry;      /* hex EWKB, or NULL; NULL in binary mode */
+	/* Binary mode: n_columns values (driver.h), and the geometry as EWKB
+	 * in EPSG:4326 (wkb NULL for none). */
+	const struct driver_value *typed;
+	const unsigned char *wkb;
+	size_t wkb_len;
 	const char *reject;        /* non-NULL: why this row is rejected */
 	bool filtered;             /* the job's filter leaves it out */
 };
@@ -81,6 +90,9 @@ const char *source_warning(const struct source *src);
  * the run's message (geometries repaired, emptied, promoted), or "".
  * Valid until the next call. */
 const char *source_notes(struct source *src);
+
+/* From now on, rows come in binary mode (struct source_row). */
+void source_use_binary(struct source *src);
 
 /* Reads the next row into row, whose pointers stay valid until the next
  * call.  Returns 1 for a row (check row->reject), 0 at the end, or a

@@ -9,7 +9,19 @@ PACKAGES="build-essential pkg-config
 postgresql-15 postgresql-15-postgis-3 libpq-dev
 gdal-bin libgdal-dev libjansson-dev libmicrohttpd-dev libssl-dev
 libxml2-dev libcurl4-openssl-dev
-python3 curl"
+python3 python3-rdflib curl"
+
+# Node.js runs the SHACL validation of the DCAT catalogue in the tests
+# (tests/shacl/validate.mjs); a node and npm already on the PATH will do.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PACKAGES="$PACKAGES nodejs npm"
+fi
+
+# `deps.sh bench`: also the load generator of make bench, which make run
+# and make test do not need.
+if [ "${1:-}" = bench ]; then
+	PACKAGES="$PACKAGES wrk"
+fi
 
 missing=""
 for p in $PACKAGES; do

@@ -35,8 +35,10 @@ BUILD = os.path.join(ROOT, os.environ.get("ODP_BUILD", "build"))
 # Integration modules in the order they run: the harvest checks come before
 # the API checks that read what was harvested.
 MODULE_ORDER = ["test_cli", "test_etl", "test_sources", "test_sources_http",
-                "test_sources_sql", "test_formats",
-                "test_api", "test_versions", "test_scheduler"]
+                "test_sources_sql", "test_formats", "test_load",
+                "test_api", "test_exports", "test_versions", "test_catalog", "test_search",
+                "test_metadata", "test_quality",
+                "test_scheduler"]
 
 
 class Response:

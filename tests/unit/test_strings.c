@@ -1,5 +1,4 @@
-/* test_strings.c: string buffer, COPY escaping, array literals. */
-#include "../../etl/copy.h"
+/* test_strings.c: string buffer, array literals. */
 #include "db.h"
 #include "sb.h"
 #include "unit.h"
@@ -31,16 +30,6 @@ void test_sb_json_string_escapes(void)
 	sb_init(&sb, 0);
 	sb_put_json_string(&sb, "a\"b\\c\nd\x01é");
 	CHECK_STR(sb.buf, "\"a\\\"b\\\\c\\nd\\u0001é\"");
-	sb_free(&sb);
-}
-
-void test_copy_escape_text_format(void)
-{
-	struct sb sb;
-
-	sb_init(&sb, 0);
-	copy_escape(&sb, "a\tb\\c\nd\re");
-	CHECK_STR(sb.buf, "a\\tb\\\\c\\nd\\re");
 	sb_free(&sb);
 }
 
