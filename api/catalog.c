@@ -375,6 +375,7 @@ void api_catalog_get(struct api_request *req, const char *const *args)
 	int f = api_catalog_negotiate(accept);
 
 	(void)args;
+	req->vary = MHD_HTTP_HEADER_ACCEPT;
 	if (f < 0) {
 		char shown[96];
 

@@ -26,15 +26,17 @@ void api_reply(struct api_request *req, unsigned int status,
 	MHD_add_response_header(resp,
 				MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
 				"*");
+	/* Shared caches must keep one copy per negotiated format. */
+	if (req->vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, req->vary);
 	req->status = status;
 	req->result = MHD_queue_response(req->connection, status, resp);
 	MHD_destroy_response(resp);
 }
 
-void api_reply_json(struct api_request *req, unsigned int status,
-		    json_t *body, const char *etag)
+/* The compact JSON text of body (taken), or NULL with a 500 answered. */
+static char *json_text(struct api_request *req, json_t *body)
 {
-	struct MHD_Response *resp;
 	char *text;
 
 	/* 15 significant digits print 0.1 as 0.1 and keep every coordinate
@@ -47,8 +49,16 @@ void api_reply_json(struct api_request *req, unsigned int status,
 		api_reply_error(req, API_ERR_INTERNAL, NULL,
 				"The server could not build the answer; the "
 				"server log has the details.");
-		return;
 	}
+	return text;
+}
+
+/* Answers with text (taken) as the JSON body. */
+static void reply_json_text(struct api_request *req, unsigned int status,
+			    char *text, const char *etag)
+{
+	struct MHD_Response *resp;
+
 	resp = MHD_create_response_from_buffer(strlen(text), text,
 					       MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
@@ -64,24 +74,24 @@ void api_reply_json(struct api_request *req, unsigned int status,
 	api_reply(req, status, resp);
 }
 
+void api_reply_json(struct api_request *req, unsigned int status,
+		    json_t *body, const char *etag)
+{
+	char *text = json_text(req, body);
+
+	if (text)
+		reply_json_text(req, status, text, etag);
+}
+
 void api_reply_json_digest(struct api_request *req, json_t *body,
 			   int64_t version)
 {
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	char etag[API_ETAG_SIZE];
-	struct MHD_Response *resp;
-	char *text;
+	char *text = json_text(req, body);
 
-	text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(body);
-	if (!text) {
-		log_error("could not serialise a JSON answer for %s",
-			  req->target);
-		api_reply_error(req, API_ERR_INTERNAL, NULL,
-				"The server could not build the answer; the "
-				"server log has the details.");
+	if (!text)
 		return;
-	}
 	SHA256((const unsigned char *)text, strlen(text), digest);
 	snprintf(etag, sizeof etag,
 		 "\"v%" PRId64 "-%02x%02x%02x%02x%02x%02x%02x%02x\"", version,
@@ -91,18 +101,7 @@ void api_reply_json_digest(struct api_request *req, json_t *body,
 		free(text);
 		return;
 	}
-	resp = MHD_create_response_from_buffer(strlen(text), text,
-					       MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		req->status = 0;
-		req->result = MHD_NO;
-		return;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				API_CONTENT_JSON);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	api_reply(req, MHD_HTTP_OK, resp);
+	reply_json_text(req, MHD_HTTP_OK, text, etag);
 }
 
 void api_etag_version(char *buf, int64_t version)

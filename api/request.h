@@ -56,6 +56,7 @@ struct api_request {
 	bool started_request;   /* seen by MHD, not yet completed */
 	bool may_wait;          /* may be suspended until a connection frees */
 	bool suspended;         /* waits for a connection; will run again */
+	const char *vary;       /* static: request header the answer depends on */
 	struct api_pool_waiter waiter;
 };
 

@@ -509,6 +509,8 @@ def test_accept_negotiation_and_extensions(ctx):
         r = fetch(ctx, "/catalog?page_size=1", accept)
         got = r.headers.get("content-type", "").split(";")[0]
         assert got == want, "Accept %r gave %r, expected %r" % (accept, got, want)
+        # Cached or not, a shared cache must know the answer depends on Accept.
+        assert r.headers.get("vary") == "Accept", "Accept %r: Vary %r" % (accept, r.headers.get("vary"))
     for ext, want in EXTENSIONS.items():
         for path in ("/catalog" + ext, "/datasets/%s%s" % (DEMO_IDS[0], ext)):
             r = fetch(ctx, path, "text/html")   # the extension wins over Accept
