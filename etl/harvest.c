@@ -7,10 +7,10 @@
  *   load       a new version row and table data.d<dataset>_v<version>;
  *              its columns are compared with the published version's
  *              (diff.h) and the job's schema_policy may refuse them before
- *              any row is read; rows streamed by COPY, then keys and
- *              indexes built; _rownum numbers the loaded rows 1..n without
- *              gaps, which the API's paging relies on; the first rejected
- *              rows are kept in run_rejects
+ *              any row is read; rows streamed by binary COPY, then keys
+ *              and indexes built; _rownum numbers the loaded rows 1..n
+ *              without gaps, which the API's paging relies on; the first
+ *              rejected rows are kept in run_rejects
  *   exports    while the GiST index builds, the GeoJSON and CSV exports
  *              are rendered once to count their bytes and SHA-256
  *              (exports.h)
@@ -43,6 +43,7 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,8 @@ struct run {
 	char published_checksum[65];
 	char published_fingerprint[65];
 	char fingerprint[65];       /* of the source files, "" if none */
+	pthread_t fingerprinter;   /* fills fingerprint meanwhile, */
+	bool fingerprinting;       /* until fingerprint_wait() */
 	struct diff_schema schema; /* columns versus the published version */
 	struct diff_rows rows;     /* rows versus the published version */
 	struct exports_measure exports; /* of the version being loaded */
@@ -641,6 +644,12 @@ static enum odp_status build_indexes(struct run *r)
 		sent = true;
 	else if (db_exec(r->conn, sql.buf, r->errbuf) != ODP_OK)
 		goto out;
+	/* The two B-trees build in less time than the GiST index: parallel
+	 * workers would not shorten the wait, and would take the core the
+	 * GiST build needs (make bench: 0.15 s of 1.7 s). */
+	if (sent && db_exec(r->conn, "SET max_parallel_maintenance_workers = 0",
+			    r->errbuf) != ODP_OK)
+		goto out;
 	sb_reset(&sql);
 	sb_printf(&sql, "CREATE UNIQUE INDEX ON %s (_rownum)", r->table);
 	if (db_exec(r->conn, sql.buf, r->errbuf) != ODP_OK)
@@ -666,6 +675,8 @@ static enum odp_status build_indexes(struct run *r)
 		goto out;
 	rc = ODP_OK;
 out:
+	if (sent)
+		PQclear(PQexec(r->conn, "RESET max_parallel_maintenance_workers"));
 	if (sent && !finish_side_index(side, rc != ODP_OK, r->errbuf))
 		rc = ODP_ERR_DB;
 	PQfinish(side);
@@ -828,6 +839,37 @@ static enum odp_status finish_identical_files(struct run *r)
 	return ODP_OK;
 }
 
+/* Computes r->fingerprint on a thread of its own, while the run reads the
+ * source: used when no published version has a fingerprint to compare
+ * with (a first run), so that nothing waits for it before the read, and
+ * the core that the read leaves idle at its start hashes the files
+ * (make bench: hashing the GeoPackage takes 0.2 s of a 4.5 s run, of
+ * which about half is saved).  fingerprint_wait() joins it. */
+static void *fingerprint_main(void *arg)
+{
+	struct run *r = arg;
+
+	fingerprint_job(r->job, r->fingerprint);
+	return NULL;
+}
+
+static void fingerprint_start(struct run *r)
+{
+	r->fingerprinting = pthread_create(&r->fingerprinter, NULL,
+					   fingerprint_main, r) == 0;
+	if (!r->fingerprinting)
+		fingerprint_job(r->job, r->fingerprint);
+}
+
+/* r->fingerprint is final after this; no-op without fingerprint_start(). */
+static void fingerprint_wait(struct run *r)
+{
+	if (!r->fingerprinting)
+		return;
+	pthread_join(r->fingerprinter, NULL);
+	r->fingerprinting = false;
+}
+
 /* Drops the version being loaded; used on every failure path. */
 static void discard_version(struct run *r)
 {
@@ -979,12 +1021,13 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	log_info("run %lld of job \"%s\" started", (long long)result->run_id,
 		 job->identifier);
 
-	if (!opts->full && !job->source.incremental.column &&
-	    fingerprint_job(job, r.fingerprint)) {
+	if (!opts->full && !job->source.incremental.column) {
 		if ((rc = find_published(&r)) != ODP_OK)
 			goto failed;
-		if (r.published_id &&
-		    strcmp(r.published_fingerprint, r.fingerprint) == 0) {
+		if (!*r.published_fingerprint) {
+			fingerprint_start(&r);
+		} else if (fingerprint_job(job, r.fingerprint) &&
+			   strcmp(r.published_fingerprint, r.fingerprint) == 0) {
 			if ((rc = finish_identical_files(&r)) != ODP_OK)
 				goto failed;
 			goto out;
@@ -1051,6 +1094,7 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 		goto failed;
 	if (unchanged)
 		discard_version(&r);
+	fingerprint_wait(&r);
 	set_message(&r, unchanged);
 	if ((rc = db_exec(conn, "BEGIN", r.errbuf)) != ODP_OK)
 		goto failed;
@@ -1088,6 +1132,7 @@ failed:
 		result->status = "failed";
 	}
 out:
+	fingerprint_wait(&r);
 	/* Still holding the job's lock: missing export sizes, links. */
 	if (rc == ODP_OK && !harvest_stop_requested)
 		exports_after_run(conn, r.dataset_id, result->run_id,
