@@ -57,6 +57,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import gendata  # noqa: E402
+from benchlib import (BenchError, cluster_cpu, machine_busy,  # noqa: E402
+                      postmaster_pid, sh)
+import benchlib  # noqa: E402
 
 BUILD = os.path.join(ROOT, os.environ.get("ODP_BUILD", "build"))
 CLUSTER = os.path.abspath(os.environ.get(
@@ -64,7 +67,6 @@ CLUSTER = os.path.abspath(os.environ.get(
 PORT = os.environ.get("ODP_BENCH_PG_PORT", "5497")
 DATA = os.path.join(ROOT, "var", "bench-data")
 REPEAT = int(os.environ.get("ODP_BENCH_REPEAT", "1"))
-TICK = os.sysconf("SC_CLK_TCK")
 # Statements longer than this are logged by the server, and so counted in
 # the phases of a measurement.
 LOG_MS = 20
@@ -78,25 +80,8 @@ TARGETS = [  # (comparison, at most, spelled for the target line)
 ]
 
 
-class BenchError(Exception):
-    pass
-
-
 def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
-
-
-# The helper commands' environment: no NOTICE from DROP ... IF EXISTS.
-QUIET = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
-
-
-def sh(*argv, capture=False):
-    p = subprocess.run(list(argv), cwd=ROOT, text=True, env=QUIET,
-                       stdout=subprocess.PIPE if capture else None)
-    if p.returncode != 0:
-        raise BenchError("%s exited with status %d"
-                         % (" ".join(argv), p.returncode))
-    return p.stdout.strip() if capture else None
 
 
 def conninfo(db):
@@ -135,22 +120,8 @@ def settle():
     psql("postgres", "CHECKPOINT")
 
 
-def cluster_base():
-    """Where the cluster lives (db.sh may have moved it, see there)."""
-    marker = os.path.join(CLUSTER, "cluster")
-    if os.path.exists(marker):
-        with open(marker) as f:
-            return f.read().strip()
-    return CLUSTER
-
-
-def postmaster_pid():
-    with open(os.path.join(cluster_base(), "data", "postmaster.pid")) as f:
-        return int(f.readline())
-
-
 def server_log():
-    return os.path.join(cluster_base(), "postgres.log")
+    return os.path.join(benchlib.cluster_base(CLUSTER), "postgres.log")
 
 
 def log_size():
@@ -190,44 +161,6 @@ def statement_phases(offset):
     return phases
 
 
-def machine_busy():
-    """CPU seconds the whole machine has been busy since boot."""
-    with open("/proc/stat") as f:
-        ticks = [int(x) for x in f.readline().split()[1:]]
-    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICK
-
-
-def proc_cpu(pid, reaped):
-    """utime+stime of pid in ticks (plus its reaped children's), or 0."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    # fields[0] is field 3 (state): utime, stime, cutime, cstime are 14-17.
-    t = int(fields[11]) + int(fields[12])
-    if reaped:
-        t += int(fields[13]) + int(fields[14])
-    return t
-
-
-def server_cpu(pm):
-    """CPU ticks used so far by the cluster: the postmaster, its live
-    children and the children it has reaped (exited backends)."""
-    total = proc_cpu(pm, True)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pm:
-            total += proc_cpu(int(entry), False)
-    return total
-
-
 class Result:
     def __init__(self, wall, maxrss_kb, client_cpu, server_cpu, other_cpu,
                  phases):
@@ -241,12 +174,12 @@ class Result:
 
 def measure(argv, logfile, env=None):
     """Runs argv; returns its Result.  Raises BenchError when it fails."""
-    pm = postmaster_pid()
+    pm = postmaster_pid(CLUSTER)
     offset = log_size()
     with open(logfile, "ab") as out:
         out.write(("$ %s\n" % " ".join(argv)).encode())
         out.flush()
-        cpu0, busy0 = server_cpu(pm), machine_busy()
+        cpu0, busy0 = cluster_cpu(pm), machine_busy()
         t0 = time.monotonic()
         p = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=out)
         _, status, ru = os.wait4(p.pid, 0)
@@ -256,12 +189,12 @@ def measure(argv, logfile, env=None):
     # The backend exits once the client has gone; give the postmaster the
     # moment it needs to reap it, so that its CPU time is counted.
     time.sleep(0.3)
-    cpu1 = server_cpu(pm)
+    cpu1 = cluster_cpu(pm)
     if p.returncode != 0:
         raise BenchError("%s exited with status %d; see %s"
                          % (argv[0], p.returncode, logfile))
     client = ru.ru_utime + ru.ru_stime
-    server = (cpu1 - cpu0) / TICK
+    server = cpu1 - cpu0
     phases = statement_phases(offset)
     phases["outside_sql"] = max(0.0, wall - sum(phases.values()))
     return Result(wall, ru.ru_maxrss, client, server,

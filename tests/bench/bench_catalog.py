@@ -42,6 +42,10 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import benchlib  # noqa: E402
+from benchlib import (BenchError, cluster_cpu, machine_busy,  # noqa: E402
+                      postmaster_pid, proc_cpu)
 BUILD = os.path.join(ROOT, os.environ.get("ODP_BUILD", "build"))
 CLUSTER = os.path.abspath(os.environ.get(
     "ODP_BENCH_CATALOG_CLUSTER", os.path.join(ROOT, "var", "bench-catalog")))
@@ -59,29 +63,17 @@ WORDS = ["parkings", "éclairage", "arbres", "bornes", "cyclables", "équipement
          "monuments", "capteurs", "bruit"]
 TARGETS = {"search": 20.0, "catalog_page": 50.0}   # p99, ms
 CATALOG_PAGES = 10
-TICK = os.sysconf("SC_CLK_TCK")
 # Other programs using more CPUs than this during a measurement make it
 # noisy.
 NOISE_CPU = 0.2
-
-
-class BenchError(Exception):
-    pass
 
 
 def log(msg):
     print("bench_catalog: " + msg, file=sys.stderr, flush=True)
 
 
-QUIET = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
-
-
 def sh(*argv, capture=False):
-    p = subprocess.run(list(argv), cwd=ROOT, text=True, env=QUIET,
-                       stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
-    if p.returncode != 0:
-        raise BenchError("%s exited with status %d" % (" ".join(argv), p.returncode))
-    return p.stdout.strip() if capture else None
+    return benchlib.sh(*argv, capture=capture, show=False)
 
 
 def build_catalogue(conn, logfile):
@@ -195,53 +187,17 @@ def wrk(base, paths, seconds, script_path):
     return requests / (duration / 1e6), p50 / 1000.0, p99 / 1000.0
 
 
-def machine_busy():
-    """CPU seconds the whole machine has been busy since boot."""
-    with open("/proc/stat") as f:
-        ticks = [int(x) for x in f.readline().split()[1:]]
-    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICK
-
-
-def proc_cpu(pid):
-    """utime+stime of pid and of its reaped children, in seconds, or 0."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(x) for x in fields[11:15]) / TICK
-
-
-def cluster_cpu():
-    """CPU seconds of the cluster: its postmaster and every backend."""
-    marker = os.path.join(CLUSTER, "cluster")
-    base = open(marker).read().strip() if os.path.exists(marker) else CLUSTER
-    with open(os.path.join(base, "data", "postmaster.pid")) as f:
-        pm = int(f.readline())
-    total = proc_cpu(pm)
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == pm:
-                total += proc_cpu(int(entry))
-    return total
-
-
 def measure(name, api, paths, script):
     """(req/s, p50 ms, p99 ms, CPU seconds per second used by other
     programs than wrk, odp-api and the cluster)."""
     log("%s: %d URLs, %d connections, %d s (after %d s of warm-up)"
         % (name, len(paths), CONNECTIONS, DURATION, WARMUP))
     wrk(api.base, paths, WARMUP, script)
-    ours0 = cluster_cpu() + proc_cpu(api.proc.pid) + children_cpu()
+    ours0 = cluster_cpu(postmaster_pid(CLUSTER)) + proc_cpu(api.proc.pid) + children_cpu()
     busy0, t0 = machine_busy(), time.monotonic()
     result = wrk(api.base, paths, DURATION, script)
     wall = time.monotonic() - t0
-    ours = cluster_cpu() + proc_cpu(api.proc.pid) + children_cpu() - ours0
+    ours = cluster_cpu(postmaster_pid(CLUSTER)) + proc_cpu(api.proc.pid) + children_cpu() - ours0
     other = max(0.0, machine_busy() - busy0 - ours) / wall
     return result + (other,)
 
