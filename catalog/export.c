@@ -9,6 +9,8 @@
  *
  * in the index's order: a table loaded by COPY is not stored in _rownum
  * order (each batch of rows may start in a page left half full).
+ * export_open_load() renders the same rows from the stream that loaded
+ * them instead, which export_feed() cuts into messages.
  *
  * Every value arrives binary and is written by export_text.c, geometries
  * from their EWKB by export_geom.c, which costs the server less than its
@@ -68,6 +70,8 @@ struct export {
 	bool point, point_flat;
 	size_t x_off, x_len, y_off, y_len;
 	bool copying;                  /* the COPY has not ended */
+	bool load_stream;              /* rows come from export_feed(), with
+					  _rownum after _id */
 	bool seen_header;              /* of the binary COPY stream */
 	bool done;
 	int64_t n_rows;
@@ -356,7 +360,7 @@ static bool render_csv(struct export *e, struct export_buf *b)
 static bool take_row(struct export *e, const unsigned char *p, size_t len)
 {
 	const unsigned char *end = p + len;
-	int n_fields = e->n_fields, i;
+	int n_fields = e->n_fields, i, k;
 	int16_t count;
 
 	if (!e->seen_header) {
@@ -375,19 +379,25 @@ static bool take_row(struct export *e, const unsigned char *p, size_t len)
 	p += 2;
 	if (count == -1)
 		return true;
-	if (count != n_fields)
+	if (count != n_fields + e->load_stream)
 		return damaged(e, "unexpected number of fields");
-	for (i = 0; i < n_fields; i++) {
+	for (i = k = 0; i < count; i++) {
+		struct field f;
 		if (end - p < 4)
 			return damaged(e, "truncated COPY data");
-		e->fields[i].len = (int32_t)export_be32(p);
+		f.len = (int32_t)export_be32(p);
 		p += 4;
-		e->fields[i].p = p;
-		if (e->fields[i].len < 0)
-			continue;
-		if (end - p < e->fields[i].len)
+		f.p = p;
+		if (f.len >= 0 && end - p < f.len)
 			return damaged(e, "truncated COPY data");
-		p += e->fields[i].len;
+		if (f.len > 0)
+			p += f.len;
+		/* The load's _rownum is the row's place, not a value. */
+		if (e->load_stream && i == 1)
+			continue;
+		e->fields[k].len = f.len;
+		e->fields[k].p = f.p;
+		k++;
 	}
 	if (!format_scalars(e) ||
 	    (wants(e, EXPORT_GEOJSON) &&
@@ -658,6 +668,105 @@ int export_step(struct export *e, char *errbuf)
 fail:
 	util_strlcpy(errbuf, e->errbuf, ODP_ERRBUF_SIZE);
 	return -1;
+}
+
+struct export *export_open_load(PGconn *conn, int64_t version_id,
+				const struct export_sink sinks[EXPORT_N_FORMATS],
+				size_t chunk, char *errbuf)
+{
+	struct export *e = xcalloc(1, sizeof *e);
+	char sqlstate[6];
+	char *sql;
+
+	e->conn = conn;
+	memcpy(e->sinks, sinks, sizeof e->sinks);
+	e->chunk = chunk ? chunk : 1;
+	e->load_stream = true;
+	sql = prepare(e, version_id, errbuf, sqlstate);
+	if (!sql) {
+		export_close(e);
+		return NULL;
+	}
+	free(sql);
+	e->conn = NULL;
+	return e;
+}
+
+/* The length of the message at p[0..len) of a binary COPY stream: the
+ * header, a row or the end marker; 0 when it is not all there yet, -1
+ * when it cannot be one. */
+static int64_t message_length(const struct export *e, const unsigned char *p,
+			      size_t len)
+{
+	size_t n = 2;
+	int16_t count;
+	int32_t field;
+	int i;
+
+	if (!e->seen_header) {
+		if (len < 19)
+			return 0;
+		if (memcmp(p, copy_signature, 11) != 0)
+			return -1;
+		return len - 19 < export_be32(p + 15)
+			       ? 0 : (int64_t)(19 + export_be32(p + 15));
+	}
+	if (len < 2)
+		return 0;
+	count = (int16_t)((p[0] << 8) | p[1]);
+	if (count == -1)
+		return 2;
+	for (i = 0; i < count; i++) {
+		if (len - n < 4)
+			return 0;
+		field = (int32_t)export_be32(p + n);
+		n += 4;
+		if (field > 0) {
+			if (len - n < (size_t)field)
+				return 0;
+			n += (size_t)field;
+		}
+	}
+	return (int64_t)n;
+}
+
+int64_t export_feed(struct export *e, const unsigned char *p, size_t len,
+		    char *errbuf)
+{
+	size_t used = 0;
+	int64_t n;
+
+	while (!e->done && used < len) {
+		n = message_length(e, p + used, len - used);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			damaged(e, "the COPY stream has no header");
+			goto fail;
+		}
+		if (!e->seen_header) {
+			e->seen_header = true;
+		} else if (n == 2 && p[used] == 0xff && p[used + 1] == 0xff) {
+			if (wants(e, EXPORT_GEOJSON))
+				export_buf_lit(&e->out[EXPORT_GEOJSON],
+					       geojson_tail);
+			e->done = true;
+		} else if (!take_row(e, p + used, (size_t)n)) {
+			goto fail;
+		}
+		used += (size_t)n;
+		if (e->done || chunk_ready(e))
+			flush(e);
+	}
+	return (int64_t)used;
+fail:
+	util_strlcpy(errbuf, e->errbuf, ODP_ERRBUF_SIZE);
+	return -1;
+}
+
+bool export_done(const struct export *e)
+{
+	return e->done;
 }
 
 int64_t export_rows(const struct export *e)

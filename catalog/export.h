@@ -83,6 +83,28 @@ struct export *export_open(PGconn *conn, int64_t version_id,
  * closed). */
 int export_step(struct export *e, char *errbuf);
 
+/* Starts the export of version version_id from the rows of its load
+ * instead of its table: the bytes odp-etl sends with COPY ... FROM STDIN
+ * (FORMAT binary) (copy.h), header first, whose rows carry _rownum after
+ * _id.  They are the table's rows in _rownum order, so the output is
+ * byte for byte that of export_open() once the table is loaded, without
+ * the server reading it back.  conn is used here only, to read the
+ * version's columns.  Returns NULL with errbuf set on failure. */
+struct export *export_open_load(PGconn *conn, int64_t version_id,
+				const struct export_sink sinks[EXPORT_N_FORMATS],
+				size_t chunk, char *errbuf);
+
+/* Renders the messages (header, rows, end marker) that p[0..len) holds
+ * whole and hands the chunks ready to the sinks; returns the bytes used,
+ * which the caller gives again with what follows, or -1 with errbuf set
+ * when the stream is damaged.  After the end marker the tails are handed
+ * over too and export_done() is true. */
+int64_t export_feed(struct export *e, const unsigned char *p, size_t len,
+		    char *errbuf);
+
+/* Whether an export_feed() stream has ended. */
+bool export_done(const struct export *e);
+
 /* Rows rendered so far. */
 int64_t export_rows(const struct export *e);
 

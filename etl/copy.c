@@ -30,6 +30,8 @@ static void flush(struct copy_writer *w)
 	if (w->failed || w->buf.len == 0)
 		return;
 	EVP_DigestUpdate(w->sha, w->buf.buf, w->buf.len);
+	if (w->tee)
+		w->tee(w->tee_cls, w->buf.buf, w->buf.len);
 	if (PQputCopyData(w->conn, w->buf.buf, (int)w->buf.len) != 1)
 		fail(w, "could not send rows to the database");
 	sb_reset(&w->buf);
@@ -62,6 +64,13 @@ enum odp_status copy_begin(struct copy_writer *w, PGconn *conn,
 	PQclear(res);
 	sb_append(&w->buf, copy_header, sizeof copy_header);
 	return ODP_OK;
+}
+
+void copy_tee(struct copy_writer *w,
+	      void (*tee)(void *cls, const char *buf, size_t len), void *cls)
+{
+	w->tee = tee;
+	w->tee_cls = cls;
 }
 
 void copy_checksum_seed(struct copy_writer *w, const char *s)

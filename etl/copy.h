@@ -36,6 +36,8 @@ struct copy_writer {
 	struct sb buf;
 	EVP_MD_CTX *sha;
 	int64_t n_rows;
+	void (*tee)(void *cls, const char *buf, size_t len); /* or NULL */
+	void *tee_cls;
 	bool failed;
 	char errbuf[ODP_ERRBUF_SIZE];
 };
@@ -45,6 +47,11 @@ struct copy_writer {
  * failed with errbuf set. */
 enum odp_status copy_begin(struct copy_writer *w, PGconn *conn,
 			   const char *quoted_table);
+
+/* Hands tee every byte sent from now on, the header included (a writer
+ * has sent nothing before its first row ends), in order. */
+void copy_tee(struct copy_writer *w,
+	      void (*tee)(void *cls, const char *buf, size_t len), void *cls);
 
 /* Feeds s into the checksum without sending it: what the rows mean
  * besides their bytes (column names and types). */

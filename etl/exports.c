@@ -21,8 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Chunks of this size amortise the SHA-256 calls and the sink calls. */
-#define MEASURE_CHUNK ((size_t)256 << 10)
 
 /* What the catalogue says of each export, beside its identifier, title
  * and format in exports_publish(). */
@@ -40,17 +38,62 @@ static const char *const descriptions[EXPORT_N_FORMATS] = {
 		"WKT).",
 };
 
-struct digest_sink {
-	EVP_MD_CTX *md;
-	int64_t n;
-};
+void exports_digests_free(struct exports_digests *d)
+{
+	int f;
+
+	for (f = 0; f < EXPORT_N_FORMATS; f++) {
+		EVP_MD_CTX_free(d->of[f].md);
+		d->of[f].md = NULL;
+	}
+}
 
 static void digest_write(void *cls, const char *buf, size_t len)
 {
-	struct digest_sink *s = cls;
+	struct exports_digest *digest = cls;
 
-	EVP_DigestUpdate(s->md, buf, len);
-	s->n += (int64_t)len;
+	EVP_DigestUpdate(digest->md, buf, len);
+	digest->n += (int64_t)len;
+}
+
+bool exports_digests_init(struct exports_digests *d, char *errbuf)
+{
+	int f;
+
+	memset(d, 0, sizeof *d);
+	for (f = 0; f < EXPORT_N_FORMATS; f++) {
+		d->of[f].md = EVP_MD_CTX_new();
+		if (!d->of[f].md ||
+		    EVP_DigestInit_ex(d->of[f].md, EVP_sha256(), NULL) != 1) {
+			util_seterr(errbuf, "could not start a SHA-256 digest");
+			exports_digests_free(d);
+			return false;
+		}
+		d->sinks[f].write = digest_write;
+		d->sinks[f].cls = &d->of[f];
+	}
+	return true;
+}
+
+bool exports_digests_finish(struct exports_digests *d, int64_t version_id,
+			    struct exports_measure *out, char *errbuf)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned md_len, i;
+	int f;
+
+	memset(out, 0, sizeof *out);
+	for (f = 0; f < EXPORT_N_FORMATS; f++) {
+		if (EVP_DigestFinal_ex(d->of[f].md, md, &md_len) != 1) {
+			util_seterr(errbuf, "could not finish a SHA-256 digest");
+			return false;
+		}
+		for (i = 0; i < md_len && i < 32; i++)
+			snprintf(out->sha256[f] + 2 * i, 3, "%02x", md[i]);
+		out->byte_size[f] = d->of[f].n;
+	}
+	out->version_id = version_id;
+	return true;
 }
 
 static double now_seconds(void)
@@ -84,36 +127,36 @@ static void human_size(int64_t n, char *buf, size_t size)
 		snprintf(buf, size, "%lld bytes", (long long)n);
 }
 
+void exports_log(const struct exports_measure *m, int64_t rows,
+		 double seconds, const char *how)
+{
+	char size[EXPORT_N_FORMATS][32];
+
+	human_size(m->byte_size[EXPORT_GEOJSON], size[0], sizeof size[0]);
+	human_size(m->byte_size[EXPORT_CSV], size[1], sizeof size[1]);
+	log_info("exports of version %lld: GeoJSON %s, CSV %s, %lld rows "
+		 "%s in %.2f s", (long long)m->version_id, size[0], size[1],
+		 (long long)rows, how, seconds);
+}
+
 enum odp_status exports_measure(PGconn *conn, int64_t version_id,
 				int64_t n_rows, bool progress,
 				struct exports_measure *out, char *errbuf)
 {
-	struct digest_sink sinks[EXPORT_N_FORMATS];
-	struct export_sink to[EXPORT_N_FORMATS];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned md_len, i;
-	char sqlstate[6], size[2][32];
+	struct exports_digests d;
+	char sqlstate[6];
 	struct export *e = NULL;
 	double started = now_seconds();
 	time_t last_draw = 0;
 	enum odp_status rc = ODP_ERR_DB;
-	int f, step;
+	int step;
 
 	memset(out, 0, sizeof *out);
-	memset(sinks, 0, sizeof sinks);
-	for (f = 0; f < EXPORT_N_FORMATS; f++) {
-		sinks[f].md = EVP_MD_CTX_new();
-		if (!sinks[f].md ||
-		    EVP_DigestInit_ex(sinks[f].md, EVP_sha256(), NULL) != 1) {
-			util_seterr(errbuf, "could not start a SHA-256 digest");
-			goto out;
-		}
-		to[f].write = digest_write;
-		to[f].cls = &sinks[f];
-	}
+	if (!exports_digests_init(&d, errbuf))
+		return ODP_ERR_DB;
 	if (db_exec(conn, "BEGIN READ ONLY", errbuf) != ODP_OK)
 		goto out;
-	e = export_open(conn, version_id, to, MEASURE_CHUNK, errbuf,
+	e = export_open(conn, version_id, d.sinks, EXPORTS_CHUNK, errbuf,
 			sqlstate);
 	if (!e)
 		goto out;
@@ -127,28 +170,16 @@ enum odp_status exports_measure(PGconn *conn, int64_t version_id,
 		goto out;
 	if (progress)
 		draw_progress(export_rows(e), n_rows, true);
-	for (f = 0; f < EXPORT_N_FORMATS; f++) {
-		if (EVP_DigestFinal_ex(sinks[f].md, md, &md_len) != 1) {
-			util_seterr(errbuf, "could not finish a SHA-256 digest");
-			goto out;
-		}
-		for (i = 0; i < md_len && i < 32; i++)
-			snprintf(out->sha256[f] + 2 * i, 3, "%02x", md[i]);
-		out->byte_size[f] = sinks[f].n;
-	}
-	out->version_id = version_id;
-	human_size(out->byte_size[EXPORT_GEOJSON], size[0], sizeof size[0]);
-	human_size(out->byte_size[EXPORT_CSV], size[1], sizeof size[1]);
-	log_info("exports of version %lld: GeoJSON %s, CSV %s, %lld rows in "
-		 "%.2f s", (long long)version_id, size[0], size[1],
-		 (long long)export_rows(e), now_seconds() - started);
+	if (!exports_digests_finish(&d, version_id, out, errbuf))
+		goto out;
+	exports_log(out, export_rows(e), now_seconds() - started,
+		    "read back from the table");
 	rc = ODP_OK;
 out:
 	export_close(e);
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 		PQclear(PQexec(conn, rc == ODP_OK ? "COMMIT" : "ROLLBACK"));
-	for (f = 0; f < EXPORT_N_FORMATS; f++)
-		EVP_MD_CTX_free(sinks[f].md);
+	exports_digests_free(&d);
 	return rc;
 }
 

@@ -5,8 +5,9 @@
  * The catalogue announces each export's byte size and SHA-256 (DCAT-AP
  * dcat:byteSize, spdx:checksum).  They are computed by rendering the
  * exports with catalog/export.c, the renderer odp-api serves them with,
- * once the version's table is complete and before the publishing
- * transaction; that transaction writes them with the version.
+ * before the publishing transaction, which writes them with the version:
+ * from the rows the load sent (exports_tee.h), or else read back from
+ * the complete table (exports_measure).
  */
 #ifndef ODP_ETL_EXPORTS_H
 #define ODP_ETL_EXPORTS_H
@@ -15,6 +16,7 @@
 #include "odp.h"
 
 #include <libpq-fe.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,6 +25,31 @@ struct exports_measure {
 	int64_t byte_size[EXPORT_N_FORMATS];
 	char sha256[EXPORT_N_FORMATS][65];   /* lowercase hex */
 };
+
+/* Chunks of this size amortise the SHA-256 calls and the sink calls. */
+#define EXPORTS_CHUNK ((size_t)256 << 10)
+
+/* Sinks that count and hash what the renderer hands them, a format
+ * each. */
+struct exports_digest {
+	EVP_MD_CTX *md;
+	int64_t n;          /* bytes */
+};
+
+struct exports_digests {
+	struct export_sink sinks[EXPORT_N_FORMATS];
+	struct exports_digest of[EXPORT_N_FORMATS];
+};
+
+bool exports_digests_init(struct exports_digests *d, char *errbuf);
+/* The sizes and hex SHA-256 into *out, for version_id. */
+bool exports_digests_finish(struct exports_digests *d, int64_t version_id,
+			    struct exports_measure *out, char *errbuf);
+void exports_digests_free(struct exports_digests *d);
+
+/* Logs what m says, how the rows were read and how long it took. */
+void exports_log(const struct exports_measure *m, int64_t rows,
+		 double seconds, const char *how);
 
 /* Renders both exports of version_id (its table complete) on conn, which
  * is outside any transaction, and fills *out.  With progress, a line on

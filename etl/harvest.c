@@ -11,9 +11,10 @@
  *              and indexes built; _rownum numbers the loaded rows 1..n
  *              without gaps, which the API's paging relies on; the first
  *              rejected rows are kept in run_rejects
- *   exports    while the GiST index builds, the GeoJSON and CSV exports
- *              are rendered once to count their bytes and SHA-256
- *              (exports.h)
+ *   exports    the GeoJSON and CSV exports rendered once to count their
+ *              bytes and SHA-256 (exports.h): from a spool of the rows
+ *              sent (exports_tee.h) while the indexes build, else read
+ *              back from the table while the GiST index builds
  *   compare    rows added, removed and changed since the published version
  *   publish    one transaction: metadata, the version swap, the export
  *              distributions, the run record
@@ -33,6 +34,7 @@
 #include "db.h"
 #include "diff.h"
 #include "exports.h"
+#include "exports_tee.h"
 #include "fingerprint.h"
 #include "incremental.h"
 #include "log.h"
@@ -85,6 +87,7 @@ struct run {
 	struct diff_schema schema; /* columns versus the published version */
 	struct diff_rows rows;     /* rows versus the published version */
 	struct exports_measure exports; /* of the version being loaded */
+	struct exports_tee *tee;   /* renders them from the load, or NULL */
 	struct metadata_temporal temporal; /* the coverage computed, if any */
 	json_t *reject_list;       /* the first REJECTS_KEPT rejected rows */
 	char **warnings;           /* for job_runs.warnings, owned */
@@ -532,6 +535,8 @@ static enum odp_status load_rows(struct run *r)
 	copy_checksum_seed(&w, schema.buf ? schema.buf : "");
 	sb_free(&schema);
 
+	if (r->tee)
+		copy_tee(&w, exports_tee_write, r->tee);
 	source_use_binary(r->src);
 	while ((got = source_next(r->src, &row, r->errbuf)) == 1) {
 		res->rows_read++;
@@ -666,18 +671,28 @@ static enum odp_status build_indexes(struct run *r)
 		goto out;
 	}
 	PQclear(res);
-	/* The table is complete and ordered by the _rownum index: while the
-	 * GiST index builds, this connection and a core are free for the
-	 * exports' byte sizes and checksums (exports.h). */
-	if (exports_measure(r->conn, r->version_id, r->result->rows_loaded,
-			    r->opts->progress, &r->exports,
-			    r->errbuf) != ODP_OK)
+	/* Without a tee, the exports' byte sizes and checksums (exports.h)
+	 * are read back from the table while the GiST index builds, this
+	 * connection and a core being free. */
+	if (!r->tee && exports_measure(r->conn, r->version_id,
+				       r->result->rows_loaded,
+				       r->opts->progress, &r->exports,
+				       r->errbuf) != ODP_OK)
 		goto out;
 	rc = ODP_OK;
 out:
 	if (sent)
 		PQclear(PQexec(r->conn, "RESET max_parallel_maintenance_workers"));
 	if (sent && !finish_side_index(side, rc != ODP_OK, r->errbuf))
+		rc = ODP_ERR_DB;
+	/* The tee's thread has rendered while a core was idle; what is
+	 * left, it renders now at full speed.  Should it fail, the table is
+	 * read back. */
+	if (rc == ODP_OK && r->tee &&
+	    !exports_tee_finish(r->tee, &r->exports) &&
+	    exports_measure(r->conn, r->version_id, r->result->rows_loaded,
+			    r->opts->progress, &r->exports,
+			    r->errbuf) != ODP_OK)
 		rc = ODP_ERR_DB;
 	PQfinish(side);
 	sb_free(&sql);
@@ -1054,6 +1069,10 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	    (rc = find_published(&r)) != ODP_OK ||
 	    (rc = check_schema(&r)) != ODP_OK)
 		goto failed;
+	/* An incremental run's table gets the published rows after the
+	 * load: its exports are read from the table. */
+	if (!job->source.incremental.column)
+		r.tee = exports_tee_start(conn, r.version_id);
 	rc = load_rows(&r);
 	/* Some drivers learn what to warn about only by reading (an http-json
 	 * API whose later pages carry new members). */
@@ -1081,6 +1100,10 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	 * the new table is dropped before any index is built on it. */
 	unchanged = r.published_id &&
 		    strcmp(r.published_checksum, r.checksum) == 0;
+	if (r.tee && (unchanged || !exports_tee_render(r.tee))) {
+		exports_tee_free(r.tee);
+		r.tee = NULL;
+	}
 	if (!unchanged && ((rc = build_indexes(&r)) != ODP_OK ||
 			   (rc = compare_rows(&r)) != ODP_OK))
 		goto failed;
@@ -1132,6 +1155,7 @@ failed:
 		result->status = "failed";
 	}
 out:
+	exports_tee_free(r.tee);
 	fingerprint_wait(&r);
 	/* Still holding the job's lock: missing export sizes, links. */
 	if (rc == ODP_OK && !harvest_stop_requested)

@@ -317,6 +317,69 @@ def test_csv_quotes_separators_quotes_and_newlines_and_gdal_reads_its_wkt(ctx):
             shutil.rmtree(os.path.dirname(path))
 
 
+def spool_features():
+    """Rows that cross every boundary of the spool odp-etl renders the
+    exports from: several 64 kB COPY chunks and 1 MB reads, a row of
+    more than 1 MB, NULLs, every kind of value."""
+    polygon = {"type": "Polygon", "coordinates": [[[0.34, 46.58], [0.35, 46.58],
+                                                   [0.35, 46.59], [0.34, 46.58]]]}
+    features = []
+    for i in range(6000):
+        props = {"code": "S%05d" % i, "n": i if i % 7 else None,
+                 "x": i / 3.0, "ok": i % 2 == 0, "jour": "2024-03-%02d" % (i % 28 + 1),
+                 "texte": TRICKY[i % len(TRICKY)]}
+        if i == 4000:
+            props["texte"] = "é" * 600000
+        geom = (polygon if i % 5 == 0 else None if i % 11 == 0 else
+                {"type": "Point", "coordinates": [0.3 + i * 1e-5, 46.5 - i * 1e-5]})
+        features.append(feature(props, geom))
+    return features
+
+
+def test_exports_rendered_from_the_load_equal_those_read_from_the_table(ctx):
+    """odp-etl renders the exports from the rows it sends (a spool file in
+    TMPDIR); without a usable spool it reads them back from the table.
+    Both give the bytes the API serves, and the run never fails for it."""
+    features = spool_features()
+    folder = tempfile.mkdtemp(prefix="odp-spool-")
+    src = write_source(folder, "spool.geojson", features)
+    info = {"ODP_LOG_LEVEL": "info"}
+    cases = [  # (dataset, how odp-etl is run, what its log says)
+        ("test-exports-spool", info, "rendered from the load"),
+        ("test-exports-no-tmpdir", dict(info, TMPDIR=os.path.join(folder, "missing")),
+         "to be read back from the table"),
+        # A spool that stops growing: bash's ulimit -f, SIGXFSZ ignored so
+        # that write() fails with EFBIG instead of killing odp-etl.
+        ("test-exports-full-disk", dict(info, ODP_TEST_FSIZE_KB="64"),
+         "could not write the temporary file"),
+    ]
+    checksums = set()
+    try:
+        for ident, env, said in cases:
+            path = temp_job(ident, src, key="code")
+            if "ODP_TEST_FSIZE_KB" in env:
+                p = subprocess.run(
+                    ["bash", "-c", 'ulimit -f "$ODP_TEST_FSIZE_KB"; trap "" XFSZ; '
+                     'exec "$0" run --no-progress "$1"', ctx.etl_path, path],
+                    cwd=ctx.root, env=ctx.env(env), capture_output=True,
+                    text=True, timeout=300)
+            else:
+                p = ctx.etl("run", "--no-progress", path, env=env)
+            assert p.returncode == 0, (ident, p.stderr[-2000:])
+            assert said in p.stderr, (ident, said, p.stderr[-2000:])
+            assert_download_matches_catalogue(ctx, ident)
+            checksums.add(tuple(distribution(ctx, ident, d)[:2]
+                                for d in ("records-geojson", "records-csv")))
+        # Same rows under three names: the same bytes however measured.
+        assert len(checksums) == 1, checksums
+        assert not [n for n in os.listdir(os.environ.get("TMPDIR", "/tmp"))
+                    if n.startswith("odp-exports-")], "a spool file was left"
+    finally:
+        for ident, _, _ in cases:
+            drop_dataset(ctx, ident)
+        shutil.rmtree(folder)
+
+
 def test_generated_csv_columns_step_aside_for_the_dataset_columns(ctx):
     ident = "test-exports-names"
     features = [feature({"code": "A", "longitude": "ouest", "latitude": "nord"},

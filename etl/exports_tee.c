@@ -1,0 +1,228 @@
+/*
+ * exports_tee.c: measuring a version's exports from its load (see
+ * exports_tee.h).
+ *
+ * The main thread appends the stream to the file as it sends it; once
+ * it is complete, the rendering thread reads it back in pieces, feeds
+ * each to the renderer and keeps the part of a row that has not arrived
+ * whole for the next piece.
+ */
+#include "exports_tee.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What one read of the file takes; a longer row grows the buffer, up to
+ * the copy writer's own limit on a row. */
+#define TEE_READ ((size_t)1 << 20)
+#define TEE_ROW_MAX ((size_t)64 << 20)
+
+struct exports_tee {
+	int fd;
+	struct export *e;
+	struct exports_digests digests;
+	int64_t version_id;
+	uint64_t size;           /* bytes in the file */
+	bool broken;             /* the file could not be written */
+	double started_at;       /* of the rendering */
+	pthread_t thread;
+	bool running;            /* thread started and not joined */
+	_Atomic bool stop;
+	bool failed;             /* the thread's outcome, read after join */
+	char errbuf[ODP_ERRBUF_SIZE];
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void set_policy(pthread_t thread, int policy)
+{
+	struct sched_param param = {0};
+	int err = pthread_setschedparam(thread, policy, &param);
+
+	/* Without the right to change it, the rendering only takes longer
+	 * or competes with the index builds. */
+	if (err != 0)
+		log_debug("exports: could not change the rendering thread's "
+			  "scheduling: %s", strerror(err));
+}
+
+static void *render(void *arg)
+{
+	struct exports_tee *t = arg;
+	size_t cap = TEE_READ, have = 0, want;
+	unsigned char *buf = xmalloc(cap);
+	uint64_t off = 0;
+	ssize_t n;
+	int64_t used;
+
+	t->failed = true;
+	while (!export_done(t->e)) {
+		if (t->stop) {
+			util_seterr(t->errbuf, "stopped");
+			goto out;
+		}
+		if (off == t->size) {
+			util_seterr(t->errbuf, "the rows ended before the "
+				    "COPY stream's end marker");
+			goto out;
+		}
+		if (have == cap) {
+			if (cap >= TEE_ROW_MAX) {
+				util_seterr(t->errbuf, "a row is larger than "
+					    "%zu MB", TEE_ROW_MAX >> 20);
+				goto out;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		want = cap - have;
+		if (want > t->size - off)
+			want = (size_t)(t->size - off);
+		do
+			n = pread(t->fd, buf + have, want, (off_t)off);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			util_seterr(t->errbuf, "could not read the temporary "
+				    "file: %s", n < 0 ? strerror(errno)
+						      : "it is shorter");
+			goto out;
+		}
+		off += (uint64_t)n;
+		have += (size_t)n;
+		used = export_feed(t->e, buf, have, t->errbuf);
+		if (used < 0)
+			goto out;
+		memmove(buf, buf + used, have - (size_t)used);
+		have -= (size_t)used;
+	}
+	t->failed = false;
+out:
+	free(buf);
+	return NULL;
+}
+
+struct exports_tee *exports_tee_start(PGconn *conn, int64_t version_id)
+{
+	struct exports_tee *t = xcalloc(1, sizeof *t);
+	const char *dir = getenv("TMPDIR");
+	char errbuf[ODP_ERRBUF_SIZE], path[4096];
+
+	t->fd = -1;
+	t->version_id = version_id;
+	if (!exports_digests_init(&t->digests, errbuf))
+		goto fail;
+	t->e = export_open_load(conn, version_id, t->digests.sinks,
+				EXPORTS_CHUNK, errbuf);
+	if (!t->e)
+		goto fail;
+	if (snprintf(path, sizeof path, "%s/odp-exports-XXXXXX",
+		     dir && *dir ? dir : "/tmp") >= (int)sizeof path) {
+		util_seterr(errbuf, "TMPDIR is too long");
+		goto fail;
+	}
+	t->fd = mkstemp(path);
+	if (t->fd < 0) {
+		util_seterr(errbuf, "could not create %s: %s", path,
+			    strerror(errno));
+		goto fail;
+	}
+	/* Gone with the process, however it ends. */
+	unlink(path);
+	return t;
+fail:
+	log_info("exports: to be read back from the table (%s)", errbuf);
+	exports_tee_free(t);
+	return NULL;
+}
+
+void exports_tee_write(void *tee, const char *buf, size_t len)
+{
+	struct exports_tee *t = tee;
+	size_t done = 0;
+	ssize_t n;
+
+	while (!t->broken && done < len) {
+		n = write(t->fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn("exports: could not write the temporary file "
+				 "(%s): they will be read back from the table",
+				 n < 0 ? strerror(errno) : "no space left");
+			t->broken = true;
+		}
+		done += n > 0 ? (size_t)n : 0;
+	}
+	t->size += done;
+}
+
+bool exports_tee_render(struct exports_tee *t)
+{
+	if (t->broken)
+		return false;
+	if (t->running)
+		return true;
+	t->started_at = now_seconds();
+	if (pthread_create(&t->thread, NULL, render, t) != 0) {
+		log_warn("exports: could not start a thread: they will be "
+			 "read back from the table");
+		return false;
+	}
+	t->running = true;
+	set_policy(t->thread, SCHED_IDLE);
+	return true;
+}
+
+bool exports_tee_finish(struct exports_tee *t, struct exports_measure *out)
+{
+	char errbuf[ODP_ERRBUF_SIZE];
+
+	if (!t->running)
+		return false;
+	set_policy(t->thread, SCHED_OTHER);
+	pthread_join(t->thread, NULL);
+	t->running = false;
+	if (t->failed) {
+		log_warn("exports: could not render them from the load (%s): "
+			 "they will be read back from the table", t->errbuf);
+		return false;
+	}
+	if (!exports_digests_finish(&t->digests, t->version_id, out, errbuf)) {
+		log_warn("exports: %s", errbuf);
+		return false;
+	}
+	exports_log(out, export_rows(t->e), now_seconds() - t->started_at,
+		    "rendered from the load");
+	return true;
+}
+
+void exports_tee_free(struct exports_tee *t)
+{
+	if (!t)
+		return;
+	if (t->running) {
+		t->stop = true;
+		pthread_join(t->thread, NULL);
+	}
+	if (t->fd >= 0)
+		close(t->fd);
+	export_close(t->e);
+	exports_digests_free(&t->digests);
+	free(t);
+}
