@@ -4,11 +4,14 @@
  * Rows are encoded in COPY's binary format (each field its length, then
  * its value as the column type's receive function reads it: big-endian
  * integers and doubles, days and microseconds since 2000-01-01, text as
- * its bytes, geometry as EWKB) into a buffer that is handed to libpq every
- * COPY_FLUSH_SIZE bytes, so memory stays flat however many rows go
- * through.  Nothing is rendered as text and parsed back on either side.
- * The same bytes feed a SHA-256, which is the checksum of the normalised
- * content: two loads of the same data give the same checksum.
+ * its bytes, geometry as EWKB) into a buffer that is handed every
+ * COPY_FLUSH_SIZE bytes to a thread of the writer's own, which feeds it
+ * to a SHA-256 and the tee and sends it with libpq while the next rows
+ * are encoded; a few buffers wait at most, so memory stays flat however
+ * many rows go through.  Nothing is rendered as text and parsed back on
+ * either side.  The SHA-256 of the bytes is the checksum of the
+ * normalised content: two loads of the same data give the same
+ * checksum.
  *
  * The field functions only append to the writer's buffer and may be used
  * without a connection (the unit tests do).
@@ -38,18 +41,21 @@ struct copy_writer {
 	int64_t n_rows;
 	void (*tee)(void *cls, const char *buf, size_t len); /* or NULL */
 	void *tee_cls;
+	struct copy_sender *sender; /* the sending thread, or NULL */
 	bool failed;
 	char errbuf[ODP_ERRBUF_SIZE];
 };
 
 /* Starts "COPY <table> FROM STDIN (FORMAT binary)" (table already
- * quoted) and writes the format's header.  On failure the writer is left
- * failed with errbuf set. */
+ * quoted) and writes the format's header.  Until copy_end(), conn is the
+ * sending thread's: the caller does not use it.  On failure the writer is
+ * left failed with errbuf set. */
 enum odp_status copy_begin(struct copy_writer *w, PGconn *conn,
 			   const char *quoted_table);
 
 /* Hands tee every byte sent from now on, the header included (a writer
- * has sent nothing before its first row ends), in order. */
+ * has sent nothing before its first row ends), in order, on the sending
+ * thread. */
 void copy_tee(struct copy_writer *w,
 	      void (*tee)(void *cls, const char *buf, size_t len), void *cls);
 

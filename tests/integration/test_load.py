@@ -11,13 +11,18 @@ twice, Paris mean time before 1911, the rule beyond the tzdata's table, a
 zone in hours and minutes, fractions of seconds, the extremes of int8 and
 float8, a leap day, the first year."""
 
+import http.server
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
+import threading
+import time
 
-from test_etl import current_table, drop_dataset, last_run, temp_job
+from test_etl import (assert_failed_and_previous_served, current_table,
+                      current_version, drop_dataset, last_run, temp_job)
 
 # (id, timestamp, date, real, boolean, int8): OGR reads the CSV's
 # "yyyy/mm/dd" dates and the ISO text alike.
@@ -172,5 +177,137 @@ def test_rejected_row_shows_its_typed_values_as_text(ctx):
         assert values["ts_texte"] == "2024-10-27T02:30:00+05:30", values
         assert "note" not in values, values
     finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_points_geopackage(folder, texte):
+    """folder/points.gpkg: two points whose texte is texte for code A; the
+    GeoPackage's triggers are dropped so that Python's sqlite3, which has
+    not their spatial functions, can write the value."""
+    csv_path = os.path.join(folder, "points.csv")
+    with open(csv_path, "w") as f:
+        f.write("code,texte,lon,lat\nA,a,0.3,46.5\nB,b,0.31,46.51\n")
+    path = os.path.join(folder, "points.gpkg")
+    if os.path.exists(path):
+        os.unlink(path)
+    subprocess.run(["ogr2ogr", "-f", "GPKG", path, csv_path, "-nln", "points",
+                    "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
+                    "-a_srs", "EPSG:4326"], check=True, capture_output=True)
+    db = sqlite3.connect(path)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute('DROP TRIGGER "%s"' % name)
+    db.execute("UPDATE points SET texte = ? WHERE code = 'A'", (texte,))
+    db.commit()
+    db.close()
+    return path
+
+
+def test_row_larger_than_the_limit_fails_the_run_and_keeps_the_published_version(ctx):
+    ident = "test-load-huge-row"
+    folder = tempfile.mkdtemp(prefix="odp-test-")
+    try:
+        src = make_points_geopackage(folder, "petit")
+        path = temp_job(ident, src, key="code")
+        p = ctx.etl("run", "--no-progress", path)
+        assert p.returncode == 0, p.stderr
+        # 35 million two-byte characters: 70 MB, more than a row may hold.
+        shutil.copy(make_points_geopackage(folder, "é" * 35000000),
+                    os.path.join(os.path.dirname(path), "points.gpkg"))
+        assert_failed_and_previous_served(
+            ctx, ident, path, ["row 1 is larger than 64 MB, the most a row may hold"])
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    """Two pages of records; with kill set, the loading backend is
+    terminated before the second page is answered."""
+
+    def do_GET(self):
+        srv = self.server
+        page = 2 if "page=2" in self.path else 1
+        if page == 2 and srv.kill:
+            srv.killed = srv.terminate_copy()
+        records = [{"id": "%d-%d" % (page, i), "valeur": i * srv.factor,
+                    "texte": "enregistrement %d" % i}
+                   for i in range(20000)]
+        body = json.dumps({"results": records,
+                           "next": self.path.split("?")[0] + "?page=2"
+                           if page == 1 else None}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_connection_lost_during_the_load_fails_the_run_and_keeps_the_published_version(ctx):
+    ident = "test-load-connection-lost"
+
+    def terminate_copy():
+        # The COPY of this load, once it has started.
+        for _ in range(200):
+            killed = ctx.sql_value(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND query LIKE 'COPY %FROM STDIN%'")
+            if killed != "0":
+                return True
+            time.sleep(0.05)
+        return False
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    srv.kill, srv.killed, srv.factor = False, False, 1
+    srv.terminate_copy = terminate_copy
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    folder = tempfile.mkdtemp(prefix="odp-test-")
+    path = os.path.join(folder, ident + ".json")
+    job = {"identifier": ident, "title": "Jeu de test " + ident,
+           "description": "Une API dont la base perd la connexion.",
+           "publisher": {"identifier": "tests", "name": "Tests"},
+           "licence": "etalab-2.0", "key": "id",
+           "source": {"kind": "http-json",
+                      "url": "http://127.0.0.1:%d/records" % srv.server_port,
+                      "records": "/results",
+                      "paging": {"type": "next", "next": "/next"}}}
+    with open(path, "w") as f:
+        json.dump(job, f)
+    try:
+        p = ctx.etl("run", "--no-progress", path)
+        assert p.returncode == 0, p.stderr
+        version = current_version(ctx, ident)
+        srv.kill, srv.factor = True, 2
+        p = ctx.etl("run", "--no-progress", path)
+        assert srv.killed, "the load's COPY was never seen"
+        assert p.returncode != 0, p.stderr
+        assert "could not send rows to the database" in p.stderr or \
+            "the database refused the rows" in p.stderr, p.stderr[-2000:]
+        assert current_version(ctx, ident) == version
+        # The first run's values (factor 1), all of them, still served.
+        assert ctx.sql_value("SELECT count(*) || ' ' || max(valeur) FROM %s"
+                             % current_table(ctx, ident)) == "40000 19999"
+        r = ctx.get("/datasets/%s/records?limit=1" % ident)
+        assert r.status == 200, r.status
+        # The next run finds the dead one's leftovers, records it failed,
+        # and publishes.
+        srv.kill = False
+        p = ctx.etl("run", "--no-progress", path)
+        assert p.returncode == 0, p.stderr
+        assert current_version(ctx, ident) != version
+        assert ctx.sql_value(
+            "SELECT count(*) FROM job_runs r JOIN jobs j ON j.id = r.job_id"
+            " WHERE j.identifier = '%s' AND r.status = 'running'" % ident) == "0"
+        assert ctx.sql_value(
+            "SELECT count(*) FROM dataset_versions v JOIN datasets d"
+            " ON d.id = v.dataset_id WHERE d.identifier = '%s'"
+            " AND v.state = 'loading'" % ident) == "0"
+    finally:
+        srv.shutdown()
+        srv.server_close()
         drop_dataset(ctx, ident)
         shutil.rmtree(folder, ignore_errors=True)
