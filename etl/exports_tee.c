@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ struct exports_tee {
 	struct exports_digests digests;
 	int64_t version_id;
 	uint64_t size;           /* bytes in the file */
+	uint64_t room;           /* the most it may hold */
 	bool broken;             /* the file could not be written */
 	double started_at;       /* of the rendering */
 	pthread_t thread;
@@ -122,8 +124,10 @@ struct exports_tee *exports_tee_start(PGconn *conn, int64_t version_id)
 	struct exports_tee *t = xcalloc(1, sizeof *t);
 	const char *dir = getenv("TMPDIR");
 	char errbuf[ODP_ERRBUF_SIZE], path[4096];
+	struct statvfs fs;
 
 	t->fd = -1;
+	t->room = UINT64_MAX;
 	t->version_id = version_id;
 	if (!exports_digests_init(&t->digests, errbuf))
 		goto fail;
@@ -144,6 +148,11 @@ struct exports_tee *exports_tee_start(PGconn *conn, int64_t version_id)
 	}
 	/* Gone with the process, however it ends. */
 	unlink(path);
+	/* Half the space free in TMPDIR: the spool is about the size of
+	 * the table, and a disk filled by it would fail others (the
+	 * database, when it lives there too). */
+	if (fstatvfs(t->fd, &fs) == 0)
+		t->room = (uint64_t)fs.f_bavail * fs.f_frsize / 2;
 	return t;
 fail:
 	log_info("exports: to be read back from the table (%s)", errbuf);
@@ -157,6 +166,12 @@ void exports_tee_write(void *tee, const char *buf, size_t len)
 	size_t done = 0;
 	ssize_t n;
 
+	if (!t->broken && t->size + len > t->room) {
+		log_info("exports: the rows would take more than half the free "
+			 "space of TMPDIR: they will be read back from the "
+			 "table");
+		t->broken = true;
+	}
 	while (!t->broken && done < len) {
 		n = write(t->fd, buf + done, len - done);
 		if (n < 0 && errno == EINTR)

@@ -9,13 +9,14 @@
  * out of 4.5).
  *
  * The stream goes to an unlinked temporary file in $TMPDIR (or /tmp) as
- * it is sent; memory holds one piece of it at a time.  Once the load
+ * it is sent, up to half the space free there; memory holds one piece of
+ * it at a time.  Once the load
  * turns out to be a new version (an unchanged one renders nothing), a
  * thread renders the file while the indexes build: at SCHED_IDLE
  * priority, so that it takes only a core the index builds leave idle and
  * the GiST build, the longest, keeps its own; when the indexes are done,
  * at normal priority.  Anything that goes wrong with the file or the
- * thread (a full disk) only turns the tee off: the exports are then read
+ * thread (not enough room) only turns the tee off: the exports are then read
  * back from the table (exports_measure), and the run does not fail for
  * it.
  */
