@@ -2,10 +2,10 @@
  * exports_tee.c: measuring a version's exports from its load (see
  * exports_tee.h).
  *
- * The main thread appends the stream to the file as it sends it; once
- * it is complete, the rendering thread reads it back in pieces, feeds
- * each to the renderer and keeps the part of a row that has not arrived
- * whole for the next piece.
+ * The copy writer's sending thread appends the stream to the file as it
+ * sends it (copy.h); once it is complete, the rendering thread reads it
+ * back in pieces, feeds each to the renderer and keeps the part of a row
+ * that has not arrived whole for the next piece.
  */
 #include "exports_tee.h"
 
