@@ -1137,6 +1137,16 @@ failed:
 	{
 		char reason[ODP_ERRBUF_SIZE];
 		util_strlcpy(reason, r.errbuf, sizeof reason);
+		/* A connection lost on the way (the server restarted, the
+		 * backend was terminated): a new one records the failure now,
+		 * rather than leaving the run "running" until the next run
+		 * cleans up.  The job's lock went with the old session. */
+		if (PQstatus(conn) == CONNECTION_BAD) {
+			log_warn("the connection to the database was lost: "
+				 "connecting again to record the failed run");
+			PQreset(conn);
+			locked = false;
+		}
 		discard_version(&r);
 		/* A refused schema stops the run before any row is read. */
 		if (r.reason.buf)
