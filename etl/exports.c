@@ -104,7 +104,7 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void draw_progress(int64_t done, int64_t total, bool last)
+void exports_draw_progress(int64_t done, int64_t total, bool last)
 {
 	if (total > 0)
 		fprintf(stderr, "\r  exports: %lld/%lld rows (%d%%)   ",
@@ -163,13 +163,13 @@ enum odp_status exports_measure(PGconn *conn, int64_t version_id,
 	while ((step = export_step(e, errbuf)) > 0) {
 		if (progress && time(NULL) != last_draw) {
 			last_draw = time(NULL);
-			draw_progress(export_rows(e), n_rows, false);
+			exports_draw_progress(export_rows(e), n_rows, false);
 		}
 	}
 	if (step < 0)
 		goto out;
 	if (progress)
-		draw_progress(export_rows(e), n_rows, true);
+		exports_draw_progress(export_rows(e), n_rows, true);
 	if (!exports_digests_finish(&d, version_id, out, errbuf))
 		goto out;
 	exports_log(out, export_rows(e), now_seconds() - started,

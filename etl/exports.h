@@ -47,6 +47,10 @@ bool exports_digests_finish(struct exports_digests *d, int64_t version_id,
 			    struct exports_measure *out, char *errbuf);
 void exports_digests_free(struct exports_digests *d);
 
+/* The line on standard error that shows done rows of total (0:
+ * unknown) rendered; last ends it. */
+void exports_draw_progress(int64_t done, int64_t total, bool last);
+
 /* Logs what m says, how the rows were read and how long it took. */
 void exports_log(const struct exports_measure *m, int64_t rows,
 		 double seconds, const char *how);

@@ -40,6 +40,7 @@ struct exports_tee {
 	pthread_t thread;
 	bool running;            /* thread started and not joined */
 	_Atomic bool stop;
+	_Atomic int64_t rows;    /* rendered so far, for the progress line */
 	bool failed;             /* the thread's outcome, read after join */
 	char errbuf[ODP_ERRBUF_SIZE];
 };
@@ -110,6 +111,7 @@ static void *render(void *arg)
 		used = export_feed(t->e, buf, have, t->errbuf);
 		if (used < 0)
 			goto out;
+		t->rows = export_rows(t->e);
 		memmove(buf, buf + used, have - (size_t)used);
 		have -= (size_t)used;
 	}
@@ -204,14 +206,37 @@ bool exports_tee_render(struct exports_tee *t)
 	return true;
 }
 
-bool exports_tee_finish(struct exports_tee *t, struct exports_measure *out)
+/* Waits for the rendering thread, showing its progress with progress. */
+static void join_render(struct exports_tee *t, bool progress,
+			int64_t n_rows)
+{
+	struct timespec until;
+
+	while (progress) {
+		exports_draw_progress(t->rows, n_rows, false);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 250000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(t->thread, NULL, &until) == 0) {
+			exports_draw_progress(t->rows, n_rows, true);
+			return;
+		}
+	}
+	pthread_join(t->thread, NULL);
+}
+
+bool exports_tee_finish(struct exports_tee *t, bool progress,
+			int64_t n_rows, struct exports_measure *out)
 {
 	char errbuf[ODP_ERRBUF_SIZE];
 
 	if (!t->running)
 		return false;
 	set_policy(t->thread, SCHED_OTHER);
-	pthread_join(t->thread, NULL);
+	join_render(t, progress, n_rows);
 	t->running = false;
 	if (t->failed) {
 		log_warn("exports: could not render them from the load (%s): "

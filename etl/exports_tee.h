@@ -48,9 +48,12 @@ void exports_tee_write(void *tee, const char *buf, size_t len);
 bool exports_tee_render(struct exports_tee *t);
 
 /* The indexes are built: waits for the rendering, at full speed now, and
- * fills *out.  False when there is nothing to use (the tee failed on the
- * way, the reason logged): read the exports back from the table then. */
-bool exports_tee_finish(struct exports_tee *t, struct exports_measure *out);
+ * fills *out; with progress, a line on standard error shows the rows
+ * rendered of n_rows.  False when there is nothing to use (the tee
+ * failed on the way, the reason logged): read the exports back from the
+ * table then. */
+bool exports_tee_finish(struct exports_tee *t, bool progress,
+			int64_t n_rows, struct exports_measure *out);
 
 /* Stops the thread if it runs, closes the file, frees t.  NULL is a
  * no-op. */

@@ -462,7 +462,8 @@ static void draw_progress(const struct run *r, double started, bool last)
 	int64_t total = source_n_features(r->src);
 	int64_t done = r->result->rows_read;
 	double secs = now_seconds() - started;
-	double rate = secs > 0 ? (double)done / secs : 0;
+	/* Over less than a second, a rate says nothing yet. */
+	double rate = secs >= 1 ? (double)done / secs : 0;
 	char bar[WIDTH + 1];
 	int filled, k;
 
@@ -642,6 +643,9 @@ static enum odp_status build_indexes(struct run *r)
 	enum odp_status rc = ODP_ERR_DB;
 	bool sent = false;
 
+	if (r->opts->progress)
+		fprintf(stderr, "  indexing %lld rows (spatial index, record "
+			"keys)...\n", (long long)r->result->rows_loaded);
 	sb_init(&sql, 0);
 	sb_printf(&sql, "CREATE INDEX ON %s USING gist (geom)", r->table);
 	side = db_connect(errbuf);
@@ -689,7 +693,8 @@ out:
 	 * left, it renders now at full speed.  Should it fail, the table is
 	 * read back. */
 	if (rc == ODP_OK && r->tee &&
-	    !exports_tee_finish(r->tee, &r->exports) &&
+	    !exports_tee_finish(r->tee, r->opts->progress,
+				r->result->rows_loaded, &r->exports) &&
 	    exports_measure(r->conn, r->version_id, r->result->rows_loaded,
 			    r->opts->progress, &r->exports,
 			    r->errbuf) != ODP_OK)

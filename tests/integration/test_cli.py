@@ -1,6 +1,12 @@
-"""test_cli.py: odp-etl's command line: help, usage errors, exit codes."""
+"""test_cli.py: odp-etl's command line: help, usage errors, exit codes,
+the progress shown on a terminal."""
 
+import json
 import os
+import pty
+import shutil
+import subprocess
+import tempfile
 
 
 def test_every_command_has_help(ctx):
@@ -70,3 +76,58 @@ def test_dry_run_of_a_missing_source_fails_with_the_reason(ctx):
         assert "No such file" in p.stdout, p.stdout
     finally:
         shutil.rmtree(os.path.dirname(path))
+
+
+def run_on_terminal(ctx, *args):
+    """Runs odp-etl ARGS with standard error on a pseudo-terminal, as a
+    data referent does; returns (exit status, what the terminal got)."""
+    main, sub = pty.openpty()
+    p = subprocess.Popen([ctx.etl_path] + list(args), cwd=ctx.root,
+                         env=ctx.env({"ODP_LOG_LEVEL": "info"}),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=sub)
+    os.close(sub)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the program closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(main)
+    return p.wait(120), out.decode("utf-8", "replace")
+
+
+def test_run_on_a_terminal_shows_progress_and_in_a_pipe_log_lines(ctx):
+    from test_etl import drop_dataset, temp_job
+    ident = "test-cli-progress"
+    folder = tempfile.mkdtemp(prefix="odp-test-")
+    n = 3000
+    src = os.path.join(folder, "points.geojson")
+    with open(src, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": "P%d" % i, "n": i},
+             "geometry": {"type": "Point", "coordinates": [0.3 + i * 1e-5, 46.5]}}
+            for i in range(n)]}, f)
+    path = temp_job(ident, src, key="code")
+    try:
+        status, out = run_on_terminal(ctx, "run", path)
+        assert status == 0, out
+        # The bar, redrawn in place, ends full with the count and the
+        # rate; then the phases after the load say what they do.
+        assert "\r  [" + "=" * 30 + "] 100%% %d/%d features" % (n, n) in out, out
+        assert "indexing %d rows (spatial index, record keys)..." % n in out, out
+        assert "exports: %d/%d rows (100%%)" % (n, n) in out, out
+        assert 'job "%s": published: %d features read' % (ident, n) in out, out
+        # In a pipe: the log lines only, no bar.
+        drop_dataset(ctx, ident)
+        p = ctx.etl("run", path, env={"ODP_LOG_LEVEL": "info"})
+        assert p.returncode == 0, p.stderr
+        assert "\r" not in p.stderr and "features, " not in p.stderr, p.stderr
+        assert 'job "%s": published: %d features read' % (ident, n) in p.stderr, p.stderr
+    finally:
+        drop_dataset(ctx, ident)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
