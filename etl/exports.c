@@ -21,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-
 /* What the catalogue says of each export, beside its identifier, title
  * and format in exports_publish(). */
 static const char *const descriptions[EXPORT_N_FORMATS] = {

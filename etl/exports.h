@@ -41,6 +41,7 @@ struct exports_digests {
 	struct exports_digest of[EXPORT_N_FORMATS];
 };
 
+/* Ready d's sinks; false with errbuf set when OpenSSL cannot. */
 bool exports_digests_init(struct exports_digests *d, char *errbuf);
 /* The sizes and hex SHA-256 into *out, for version_id. */
 bool exports_digests_finish(struct exports_digests *d, int64_t version_id,
