@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,18 +50,6 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void set_policy(pthread_t thread, int policy)
-{
-	struct sched_param param = {0};
-	int err = pthread_setschedparam(thread, policy, &param);
-
-	/* Without the right to change it, the rendering only takes longer
-	 * or competes with the index builds. */
-	if (err != 0)
-		log_debug("exports: could not change the rendering thread's "
-			  "scheduling: %s", strerror(err));
 }
 
 static void *render(void *arg)
@@ -202,7 +189,6 @@ bool exports_tee_render(struct exports_tee *t)
 		return false;
 	}
 	t->running = true;
-	set_policy(t->thread, SCHED_IDLE);
 	return true;
 }
 
@@ -235,7 +221,6 @@ bool exports_tee_finish(struct exports_tee *t, bool progress,
 
 	if (!t->running)
 		return false;
-	set_policy(t->thread, SCHED_OTHER);
 	join_render(t, progress, n_rows);
 	t->running = false;
 	if (t->failed) {

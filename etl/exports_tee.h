@@ -10,15 +10,16 @@
  *
  * The stream goes to an unlinked temporary file in $TMPDIR (or /tmp) as
  * it is sent, up to half the space free there; memory holds one piece of
- * it at a time.  Once the load
- * turns out to be a new version (an unchanged one renders nothing), a
- * thread renders the file while the indexes build: at SCHED_IDLE
- * priority, so that it takes only a core the index builds leave idle and
- * the GiST build, the longest, keeps its own; when the indexes are done,
- * at normal priority.  Anything that goes wrong with the file or the
- * thread (not enough room) only turns the tee off: the exports are then read
- * back from the table (exports_measure), and the run does not fail for
- * it.
+ * it at a time.  Once the load turns out to be a new version (an
+ * unchanged one renders nothing), a thread renders the file while the
+ * indexes build: the two B-trees take less time than the GiST index, and
+ * the rendering fits beside them on the second core (make bench).  A
+ * lower priority for that thread (SCHED_IDLE) gained nothing measurable,
+ * and without privileges it could not be raised again.
+ *
+ * Anything that goes wrong with the file or the thread (not enough room)
+ * only turns the tee off: the exports are then read back from the table
+ * (exports_measure), and the run does not fail for it.
  */
 #ifndef ODP_ETL_EXPORTS_TEE_H
 #define ODP_ETL_EXPORTS_TEE_H
@@ -47,8 +48,7 @@ void exports_tee_write(void *tee, const char *buf, size_t len);
  * exports back from the table then. */
 bool exports_tee_render(struct exports_tee *t);
 
-/* The indexes are built: waits for the rendering, at full speed now, and
- * fills *out; with progress, a line on standard error shows the rows
+/* The indexes are built: waits for the rendering and fills *out; with progress, a line on standard error shows the rows
  * rendered of n_rows.  False when there is nothing to use (the tee
  * failed on the way, the reason logged): read the exports back from the
  * table then. */

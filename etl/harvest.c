@@ -689,9 +689,8 @@ out:
 		PQclear(PQexec(r->conn, "RESET max_parallel_maintenance_workers"));
 	if (sent && !finish_side_index(side, rc != ODP_OK, r->errbuf))
 		rc = ODP_ERR_DB;
-	/* The tee's thread has rendered while a core was idle; what is
-	 * left, it renders now at full speed.  Should it fail, the table is
-	 * read back. */
+	/* The tee's thread rendered beside the index builds; what is left,
+	 * it finishes now.  Should it fail, the table is read back. */
 	if (rc == ODP_OK && r->tee &&
 	    !exports_tee_finish(r->tee, r->opts->progress,
 				r->result->rows_loaded, &r->exports) &&
