@@ -353,10 +353,11 @@ def test_exports_rendered_from_the_load_equal_those_read_from_the_table(ctx):
         ("test-exports-full-disk", dict(info, ODP_TEST_FSIZE_KB="64"),
          "could not write the temporary file"),
     ]
-    checksums = set()
+    checksums, jobs = set(), []
     try:
         for ident, env, said in cases:
             path = temp_job(ident, src, key="code")
+            jobs.append(os.path.dirname(path))
             if "ODP_TEST_FSIZE_KB" in env:
                 p = subprocess.run(
                     ["bash", "-c", 'ulimit -f "$ODP_TEST_FSIZE_KB"; trap "" XFSZ; '
@@ -377,7 +378,8 @@ def test_exports_rendered_from_the_load_equal_those_read_from_the_table(ctx):
     finally:
         for ident, _, _ in cases:
             drop_dataset(ctx, ident)
-        shutil.rmtree(folder)
+        for job in jobs + [folder]:
+            shutil.rmtree(job)
 
 
 def test_generated_csv_columns_step_aside_for_the_dataset_columns(ctx):

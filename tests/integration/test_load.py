@@ -127,6 +127,7 @@ def test_binary_load_gives_what_postgresql_makes_of_the_text(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 def test_same_rows_read_again_are_unchanged(ctx):
@@ -148,6 +149,7 @@ def test_same_rows_read_again_are_unchanged(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 def test_rejected_row_shows_its_typed_values_as_text(ctx):
@@ -179,6 +181,7 @@ def test_rejected_row_shows_its_typed_values_as_text(ctx):
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 def make_points_geopackage(folder, texte):
@@ -206,6 +209,7 @@ def make_points_geopackage(folder, texte):
 def test_row_larger_than_the_limit_fails_the_run_and_keeps_the_published_version(ctx):
     ident = "test-load-huge-row"
     folder = tempfile.mkdtemp(prefix="odp-test-")
+    path = None
     try:
         src = make_points_geopackage(folder, "petit")
         path = temp_job(ident, src, key="code")
@@ -219,6 +223,8 @@ def test_row_larger_than_the_limit_fails_the_run_and_keeps_the_published_version
     finally:
         drop_dataset(ctx, ident)
         shutil.rmtree(folder, ignore_errors=True)
+        if path:
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 class _Pages(http.server.BaseHTTPRequestHandler):

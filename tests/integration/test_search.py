@@ -9,6 +9,7 @@ from the database wherever they can.
 
 import os
 import re
+import shutil
 import urllib.parse
 
 from test_etl import DEMO, drop_dataset, temp_job
@@ -53,7 +54,10 @@ def harvest(ctx, ident, title, description, **changes):
     """Publishes a dataset of the demo parkings' rows with this text."""
     path = temp_job(ident, os.path.join(ctx.root, DEMO, "data", "parkings.geojson"),
                     title=title, description=description, key="id", **changes)
-    p = ctx.etl("run", path)
+    try:
+        p = ctx.etl("run", path)
+    finally:
+        shutil.rmtree(os.path.dirname(path))
     assert p.returncode == 0, p.stderr
 
 
