@@ -166,3 +166,41 @@ void util_seterr(char *errbuf, const char *fmt, ...)
 	vsnprintf(errbuf, ODP_ERRBUF_SIZE, fmt, ap);
 	va_end(ap);
 }
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool util_hex_decode(const char *hex, size_t len, unsigned char *out)
+{
+	size_t i;
+
+	if (len % 2)
+		return false;
+	for (i = 0; i < len; i += 2) {
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+void util_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}

@@ -35,6 +35,12 @@ size_t util_format_int64(int64_t v, char buf[24]);
 /* True when the NUL-terminated s is well-formed UTF-8. */
 bool util_utf8_valid(const char *s);
 
+/* Decodes len hex characters into out (len / 2 bytes); false when they
+ * are not hex. */
+bool util_hex_decode(const char *hex, size_t len, unsigned char *out);
+/* Writes len bytes as 2 * len lowercase hex digits and a NUL into out. */
+void util_hex_encode(const unsigned char *in, size_t len, char *out);
+
 /* Copies src into dst (size bytes), always NUL-terminated, truncating. */
 void util_strlcpy(char *dst, const char *src, size_t size);
 

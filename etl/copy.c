@@ -18,6 +18,9 @@ static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
  * sending thread: enough for the two sides to keep their own pace. */
 #define COPY_SENDER_BUFFERS 8
 
+/* What a held-back stream is read again in. */
+#define COPY_REREAD_SIZE ((size_t)1 << 20)
+
 /* The thread that hashes, spools and sends what the writer encodes.  On
  * a 1M-row load the main thread was the slowest of the processes (make
  * bench: 95% of a core, the server 55%): a third of its time went to the
@@ -28,6 +31,7 @@ struct copy_sender {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	struct sb buffers[COPY_SENDER_BUFFERS];
+	bool boundary[COPY_SENDER_BUFFERS];
 	uint64_t queued, sent;   /* buffers, under lock */
 	bool closing;            /* under lock: nothing more will be queued */
 	_Atomic bool failed;     /* errbuf is set; nothing more is sent */
@@ -59,17 +63,101 @@ static void fail(struct copy_writer *w, const char *what)
 	w->failed = true;
 }
 
-/* Hashes, spools and sends len bytes of buf; false with errbuf set. */
-static bool send_bytes(struct copy_writer *w, const char *buf, size_t len,
-		       char *errbuf)
+/* Sends the COPY statement. */
+static bool start(struct copy_writer *w, char *errbuf)
 {
-	EVP_DigestUpdate(w->sha, buf, len);
-	if (w->tee)
-		w->tee(w->tee_cls, buf, len);
+	PGresult *res = PQexec(w->conn, w->copy_sql);
+	bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+
+	if (!ok)
+		describe(w, "could not start COPY", errbuf);
+	PQclear(res);
+	w->started = ok;
+	return ok;
+}
+
+static bool put(struct copy_writer *w, const char *buf, size_t len,
+		char *errbuf)
+{
+	if (!w->started && !start(w, errbuf))
+		return false;
 	if (PQputCopyData(w->conn, buf, (int)len) == 1)
 		return true;
 	describe(w, "could not send rows to the database", errbuf);
 	return false;
+}
+
+/* Sends the first len bytes of the stream, read again from the tee. */
+static bool send_held(struct copy_writer *w, uint64_t len, char *errbuf)
+{
+	char *buf = xmalloc(COPY_REREAD_SIZE);
+	uint64_t off = 0;
+	size_t n;
+	bool ok = true;
+
+	while (ok && off < len) {
+		n = len - off < COPY_REREAD_SIZE ? (size_t)(len - off)
+						 : COPY_REREAD_SIZE;
+		if (!w->hold.reread(w->hold.cls, off, buf, n)) {
+			util_seterr(errbuf, "could not read the held rows "
+				    "again");
+			ok = false;
+		} else {
+			ok = put(w, buf, n, errbuf);
+			off += n;
+		}
+	}
+	free(buf);
+	return ok;
+}
+
+/* Notes the prefix checksum of the stream so far; true when it is the
+ * published version's at the same place. */
+static bool note_prefix(struct copy_writer *w)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	size_t k = w->prefixes.len / COPY_PREFIX_SIZE;
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+
+	if (!copy || EVP_MD_CTX_copy_ex(copy, w->sha) != 1 ||
+	    EVP_DigestFinal_ex(copy, md, &len) != 1 || len != COPY_PREFIX_SIZE) {
+		EVP_MD_CTX_free(copy);
+		/* Unknown: taken as a difference. */
+		w->prefixes.failed = true;
+		return false;
+	}
+	EVP_MD_CTX_free(copy);
+	sb_append(&w->prefixes, (const char *)md, COPY_PREFIX_SIZE);
+	return k < w->hold.n_prefixes &&
+	       memcmp(md, w->hold.prefixes + k * COPY_PREFIX_SIZE,
+		      COPY_PREFIX_SIZE) == 0;
+}
+
+/* Hashes, spools and sends one buffer (boundary: it ends a block of
+ * COPY_BLOCK_ROWS rows); false with errbuf set. */
+static bool process(struct copy_writer *w, const struct sb *b, bool boundary,
+		    char *errbuf)
+{
+	uint64_t before = w->spooled;
+	bool kept = false, same;
+
+	EVP_DigestUpdate(w->sha, b->buf, b->len);
+	if (w->tee && w->tee(w->tee_cls, b->buf, b->len)) {
+		kept = true;
+		w->spooled += b->len;
+	}
+	same = boundary ? note_prefix(w) : true;
+	if (!w->holding)
+		return put(w, b->buf, b->len, errbuf);
+	if (kept && same)
+		return true;
+	/* A difference, or a tee that can no longer keep the rows: what
+	 * was held goes first. */
+	w->holding = false;
+	if (!send_held(w, before, errbuf))
+		return false;
+	return put(w, b->buf, b->len, errbuf);
 }
 
 /* The sending thread's failure becomes the writer's. */
@@ -86,6 +174,7 @@ static void *sender_main(void *arg)
 	struct copy_writer *w = arg;
 	struct copy_sender *s = w->sender;
 	struct sb *b;
+	bool boundary;
 
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
@@ -96,9 +185,10 @@ static void *sender_main(void *arg)
 			return NULL;
 		}
 		b = &s->buffers[s->sent % COPY_SENDER_BUFFERS];
+		boundary = s->boundary[s->sent % COPY_SENDER_BUFFERS];
 		pthread_mutex_unlock(&s->lock);
 
-		if (!s->failed && !send_bytes(w, b->buf, b->len, s->errbuf))
+		if (!s->failed && !process(w, b, boundary, s->errbuf))
 			s->failed = true;
 		sb_reset(b);
 
@@ -166,6 +256,7 @@ static void queue(struct copy_writer *w)
 	empty = *slot;
 	*slot = w->buf;
 	w->buf = empty;
+	s->boundary[s->queued % COPY_SENDER_BUFFERS] = w->boundary;
 	s->queued++;
 	pthread_cond_broadcast(&s->changed);
 	pthread_mutex_unlock(&s->lock);
@@ -185,51 +276,53 @@ static void flush(struct copy_writer *w)
 		return;
 	}
 	if (!w->sender) {
-		if (!send_bytes(w, w->buf.buf, w->buf.len, w->errbuf))
+		if (!process(w, &w->buf, w->boundary, w->errbuf))
 			w->failed = true;
 		sb_reset(&w->buf);
-		return;
+	} else {
+		take_failure(w);
+		if (!w->failed)
+			queue(w);
 	}
-	take_failure(w);
-	if (!w->failed)
-		queue(w);
+	w->boundary = false;
 }
 
 enum odp_status copy_begin(struct copy_writer *w, PGconn *conn,
 			   const char *quoted_table)
 {
 	struct sb sql;
-	PGresult *res;
 
 	memset(w, 0, sizeof *w);
 	w->conn = conn;
 	sb_init(&w->buf, 0);
+	sb_init(&w->prefixes, 0);
+	sb_init(&sql, 0);
+	sb_printf(&sql, "COPY %s FROM STDIN (FORMAT binary)", quoted_table);
+	w->copy_sql = sb_steal(&sql);
 	w->sha = EVP_MD_CTX_new();
 	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1) {
 		w->failed = true;
 		util_seterr(w->errbuf, "could not start SHA-256");
 		return ODP_ERR_IO;
 	}
-	sb_init(&sql, 0);
-	sb_printf(&sql, "COPY %s FROM STDIN (FORMAT binary)", quoted_table);
-	res = PQexec(conn, sql.buf);
-	sb_free(&sql);
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		fail(w, "could not start COPY");
-		PQclear(res);
-		return ODP_ERR_DB;
-	}
-	PQclear(res);
 	sb_append(&w->buf, copy_header, sizeof copy_header);
 	sender_start(w);
 	return ODP_OK;
 }
 
 void copy_tee(struct copy_writer *w,
-	      void (*tee)(void *cls, const char *buf, size_t len), void *cls)
+	      bool (*tee)(void *cls, const char *buf, size_t len), void *cls)
 {
 	w->tee = tee;
 	w->tee_cls = cls;
+}
+
+void copy_hold(struct copy_writer *w, const struct copy_hold *h)
+{
+	if (!w->tee || !h->reread || !h->checksum)
+		return;
+	w->hold = *h;
+	w->holding = true;
 }
 
 void copy_checksum_seed(struct copy_writer *w, const char *s)
@@ -316,17 +409,20 @@ void copy_bytes(struct copy_writer *w, const void *s, size_t len)
 void copy_row_end(struct copy_writer *w)
 {
 	w->n_rows++;
-	if (w->buf.len >= COPY_FLUSH_SIZE || sb_failed(&w->buf))
+	if (w->n_rows % COPY_BLOCK_ROWS == 0)
+		w->boundary = true;
+	if (w->boundary || w->buf.len >= COPY_FLUSH_SIZE ||
+	    sb_failed(&w->buf))
 		flush(w);
 }
 
 enum odp_status copy_end(struct copy_writer *w, const char *abort_reason,
-			 char checksum[65])
+			 char checksum[65], struct sb *prefixes)
 {
 	static const char trailer[2] = {'\377', '\377'};
-	enum odp_status rc = ODP_OK;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int digest_len = 0, i;
+	char hex[65] = "";
 	PGresult *res;
 
 	if (!abort_reason) {
@@ -334,23 +430,46 @@ enum odp_status copy_end(struct copy_writer *w, const char *abort_reason,
 		flush(w);
 	}
 	sender_stop(w);
-	if (PQputCopyEnd(w->conn, abort_reason ? abort_reason
-			 : w->failed ? w->errbuf : NULL) != 1)
-		fail(w, "could not end COPY");
-	while ((res = PQgetResult(w->conn)) != NULL) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && !abort_reason)
-			fail(w, "the database refused the rows");
-		PQclear(res);
-	}
-	if (abort_reason || w->failed)
-		rc = ODP_ERR_DB;
-	if (rc == ODP_OK && checksum) {
-		EVP_DigestFinal_ex(w->sha, digest, &digest_len);
+	if (!abort_reason && !w->failed && w->sha &&
+	    EVP_DigestFinal_ex(w->sha, digest, &digest_len) == 1)
 		for (i = 0; i < digest_len && i < 32; i++)
-			snprintf(checksum + 2 * i, 3, "%02x", digest[i]);
+			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	/* Held to the end: the same rows are not sent again; other rows
+	 * (they differ after the last prefix checksum) are, all of them. */
+	if (w->holding && !abort_reason && !w->failed) {
+		w->holding = false;
+		if (strcmp(hex, w->hold.checksum) == 0)
+			w->unsent = true;
+		else if (!send_held(w, w->spooled, w->errbuf))
+			w->failed = true;
+	}
+	if (w->started) {
+		if (PQputCopyEnd(w->conn, abort_reason ? abort_reason
+				 : w->failed ? w->errbuf : NULL) != 1)
+			fail(w, "could not end COPY");
+		while ((res = PQgetResult(w->conn)) != NULL) {
+			if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+			    !abort_reason)
+				fail(w, "the database refused the rows");
+			PQclear(res);
+		}
+	} else if (!w->unsent && !abort_reason && !w->failed) {
+		util_seterr(w->errbuf, "no row was sent to the database");
+		w->failed = true;
+	}
+	if (!abort_reason && !w->failed) {
+		if (checksum)
+			memcpy(checksum, hex, sizeof hex);
+		if (prefixes && !sb_failed(&w->prefixes))
+			sb_append(prefixes, w->prefixes.buf ? w->prefixes.buf
+							    : "",
+				  w->prefixes.len);
 	}
 	EVP_MD_CTX_free(w->sha);
 	w->sha = NULL;
+	free(w->copy_sql);
+	w->copy_sql = NULL;
 	sb_free(&w->buf);
-	return rc;
+	sb_free(&w->prefixes);
+	return abort_reason || w->failed ? ODP_ERR_DB : ODP_OK;
 }

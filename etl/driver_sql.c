@@ -408,33 +408,6 @@ static char *trimmed_query(const char *query)
 
 /* ---- EWKB ------------------------------------------------------------- */
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Decodes len hex characters into out (len / 2 bytes). */
-static bool hex_decode(const char *hex, size_t len, unsigned char *out)
-{
-	size_t i;
-
-	if (len % 2)
-		return false;
-	for (i = 0; i < len; i += 2) {
-		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i / 2] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
-}
-
 static uint32_t u32_at(const unsigned char *p, bool le)
 {
 	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
@@ -562,7 +535,7 @@ static int ewkb_srid(const char *hex, size_t len)
 	uint32_t type;
 	bool le;
 
-	if (len < 18 || !hex_decode(hex, 18, head) || head[0] > 1)
+	if (len < 18 || !util_hex_decode(hex, 18, head) || head[0] > 1)
 		return -1;
 	le = head[0] == 1;
 	type = u32_at(head + 1, le);
@@ -948,7 +921,7 @@ static void pg_read_geometry(struct pg_driver *g)
 	w.buf = g->wkb;
 	w.len = len / 2;
 	w.in = w.out = 0;
-	if (!hex_decode(hex, len, g->wkb) || !wkb_geometry(&w, 0) ||
+	if (!util_hex_decode(hex, len, g->wkb) || !wkb_geometry(&w, 0) ||
 	    w.in != w.len ||
 	    OGR_G_CreateFromWkb(g->wkb, NULL, &g->geometry, (int)w.out) !=
 	        OGRERR_NONE) {

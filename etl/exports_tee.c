@@ -149,7 +149,7 @@ fail:
 	return NULL;
 }
 
-void exports_tee_write(void *tee, const char *buf, size_t len)
+bool exports_tee_write(void *tee, const char *buf, size_t len)
 {
 	struct exports_tee *t = tee;
 	size_t done = 0;
@@ -162,7 +162,8 @@ void exports_tee_write(void *tee, const char *buf, size_t len)
 		t->broken = true;
 	}
 	while (!t->broken && done < len) {
-		n = write(t->fd, buf + done, len - done);
+		n = pwrite(t->fd, buf + done, len - done,
+			   (off_t)(t->size + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -173,7 +174,28 @@ void exports_tee_write(void *tee, const char *buf, size_t len)
 		}
 		done += n > 0 ? (size_t)n : 0;
 	}
-	t->size += done;
+	if (t->broken)
+		return false;
+	t->size += len;
+	return true;
+}
+
+bool exports_tee_reread(void *tee, uint64_t off, void *buf, size_t len)
+{
+	struct exports_tee *t = tee;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pread(t->fd, (char *)buf + done, len - done,
+			  (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
 }
 
 bool exports_tee_render(struct exports_tee *t)

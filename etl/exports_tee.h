@@ -40,8 +40,12 @@ struct exports_tee;
 struct exports_tee *exports_tee_start(PGconn *conn, int64_t version_id);
 
 /* The next bytes of the COPY stream, as copy.h sends them (a
- * copy_writer's tee). */
-void exports_tee_write(void *tee, const char *buf, size_t len);
+ * copy_writer's tee): true when the spool keeps them. */
+bool exports_tee_write(void *tee, const char *buf, size_t len);
+
+/* len bytes of the spool at offset off into buf (a copy_hold's reread):
+ * what a load held back is sent from there. */
+bool exports_tee_reread(void *tee, uint64_t off, void *buf, size_t len);
 
 /* The stream is complete and makes a new version: starts rendering it.
  * False when it cannot (the file is incomplete, no thread): read the

@@ -7,8 +7,9 @@
  *   load       a new version row and table data.d<dataset>_v<version>;
  *              its columns are compared with the published version's
  *              (diff.h) and the job's schema_policy may refuse them before
- *              any row is read; rows streamed by binary COPY, then keys
- *              and indexes built; _rownum numbers the loaded rows 1..n
+ *              any row is read; rows streamed by binary COPY (held back
+ *              while they are the published version's, copy.h), then
+ *              keys and indexes built; _rownum numbers the loaded rows 1..n
  *              without gaps, which the API's paging relies on; the first
  *              rejected rows are kept in run_rejects
  *   exports    the GeoJSON and CSV exports rendered once to count their
@@ -81,6 +82,11 @@ struct run {
 	char *published_table;     /* its quoted name, or NULL */
 	char published_checksum[65];
 	char published_fingerprint[65];
+	struct sb published_prefixes; /* its prefix checksums (copy.h) */
+	bool published_has_prefixes;
+	struct sb prefixes;        /* those of the version being loaded */
+	bool unsent;               /* its rows were compared as they were
+				      read and none was sent */
 	char fingerprint[65];       /* of the source files, "" if none */
 	pthread_t fingerprinter;   /* fills fingerprint meanwhile, */
 	bool fingerprinting;       /* until fingerprint_wait() */
@@ -320,7 +326,22 @@ static enum odp_status create_version(struct run *r)
 	return ODP_OK;
 }
 
-/* Finds the published version, if any: its id, table and checksum. */
+/* The bytes that hex (as encode(..., 'hex') writes them) stands for,
+ * into out; false when it is not hex. */
+static bool hex_decode(const char *hex, struct sb *out)
+{
+	size_t len = strlen(hex);
+	unsigned char *bytes = xmalloc(len / 2 + 1);
+	bool ok = util_hex_decode(hex, len, bytes);
+
+	sb_reset(out);
+	if (ok)
+		sb_append(out, (const char *)bytes, len / 2);
+	free(bytes);
+	return ok && !sb_failed(out);
+}
+
+/* Finds the published version, if any: its id, table and checksums. */
 static enum odp_status find_published(struct run *r)
 {
 	char ds_id[24];
@@ -330,7 +351,9 @@ static enum odp_status find_published(struct run *r)
 	int64_str(r->dataset_id, ds_id);
 	res = db_query(r->conn,
 		       "SELECT v.id, v.table_name, coalesce(v.checksum, ''), "
-		       "coalesce(v.source_fingerprint, '') "
+		       "coalesce(v.source_fingerprint, ''), "
+		       "v.prefix_checksums IS NOT NULL, "
+		       "encode(v.prefix_checksums, 'hex') "
 		       "FROM datasets d JOIN dataset_versions v "
 		       "ON v.id = d.current_version_id WHERE d.id = $1::int8",
 		       1, p, r->errbuf);
@@ -345,6 +368,10 @@ static enum odp_status find_published(struct run *r)
 			     sizeof r->published_checksum);
 		util_strlcpy(r->published_fingerprint, PQgetvalue(res, 0, 3),
 			     sizeof r->published_fingerprint);
+		r->published_has_prefixes =
+			strcmp(PQgetvalue(res, 0, 4), "t") == 0 &&
+			hex_decode(PQgetvalue(res, 0, 5),
+				   &r->published_prefixes);
 	}
 	PQclear(res);
 	return ODP_OK;
@@ -525,7 +552,7 @@ static enum odp_status load_rows(struct run *r)
 
 	if (copy_begin(&w, r->conn, r->table) != ODP_OK) {
 		util_strlcpy(r->errbuf, w.errbuf, sizeof r->errbuf);
-		copy_end(&w, "could not start", NULL);
+		copy_end(&w, "could not start", NULL, NULL);
 		return ODP_ERR_DB;
 	}
 	/* Same rows under other names or types are a different version. */
@@ -536,8 +563,19 @@ static enum odp_status load_rows(struct run *r)
 	copy_checksum_seed(&w, schema.buf ? schema.buf : "");
 	sb_free(&schema);
 
-	if (r->tee)
+	if (r->tee) {
 		copy_tee(&w, exports_tee_write, r->tee);
+		/* A re-harvest that reads the published rows again sends the
+		 * database nothing; other columns are other rows. */
+		if (r->published_has_prefixes && r->schema.n_changes == 0) {
+			struct copy_hold hold = {
+				(const unsigned char *)r->published_prefixes.buf,
+				r->published_prefixes.len / COPY_PREFIX_SIZE,
+				r->published_checksum, exports_tee_reread,
+				r->tee};
+			copy_hold(&w, &hold);
+		}
+	}
 	source_use_binary(r->src);
 	while ((got = source_next(r->src, &row, r->errbuf)) == 1) {
 		res->rows_read++;
@@ -580,11 +618,13 @@ static enum odp_status load_rows(struct run *r)
 		abort_reason = r->errbuf;
 	if (r->opts->progress)
 		draw_progress(r, started, true);
-	if (copy_end(&w, abort_reason, r->checksum) != ODP_OK) {
+	sb_reset(&r->prefixes);
+	if (copy_end(&w, abort_reason, r->checksum, &r->prefixes) != ODP_OK) {
 		if (!abort_reason)
 			util_strlcpy(r->errbuf, w.errbuf, sizeof r->errbuf);
 		return got < 0 ? ODP_ERR_SOURCE : ODP_ERR_DB;
 	}
+	r->unsent = w.unsent;
 	if (res->rows_read > 0 && res->rows_loaded == 0) {
 		util_seterr(r->errbuf, "every one of the %lld features was "
 			    "rejected", (long long)res->rows_read);
@@ -752,6 +792,21 @@ static enum odp_status publish_version(struct run *r)
 		return ODP_ERR_DB;
 	}
 	free(schema);
+	/* The next run compares its rows with these as it reads them; an
+	 * incremental job's table is not its COPY stream. */
+	if (!r->job->source.incremental.column) {
+		char *hex = xmalloc(2 * r->prefixes.len + 1);
+		const char *h[2] = {ver_id, hex};
+		enum odp_status stored;
+		util_hex_encode((const unsigned char *)r->prefixes.buf,
+				r->prefixes.len, hex);
+		stored = query_ok(r, "UPDATE dataset_versions SET "
+				  "prefix_checksums = decode($2, 'hex') "
+				  "WHERE id = $1::int8", 2, h);
+		free(hex);
+		if (stored != ODP_OK)
+			return ODP_ERR_DB;
+	}
 
 	struct sb sql;
 	enum odp_status rc;
@@ -985,6 +1040,9 @@ static void set_message(struct run *r, bool unchanged)
 		  (long long)res->rows_read, (long long)res->rows_loaded,
 		  unchanged ? "identical to the published version" : "loaded",
 		  (long long)res->rows_rejected);
+	if (unchanged && r->unsent)
+		sb_puts(&msg, " (compared as they were read: nothing was "
+			"written to the database)");
 	if (!unchanged && r->published_id)
 		sb_printf(&msg, "; since version %lld: %lld added, %lld "
 			  "removed, %lld changed",
@@ -1021,6 +1079,8 @@ enum odp_status harvest_run(PGconn *conn, const struct job *job,
 	r.result = result;
 	sb_init(&r.rejects, 4096);
 	sb_init(&r.reason, 0);
+	sb_init(&r.prefixes, 0);
+	sb_init(&r.published_prefixes, 0);
 	r.reject_list = json_array();
 
 	/* Naive timestamps in the territory's sources are local time: the
@@ -1187,6 +1247,8 @@ out:
 	free(r.warnings);
 	sb_free(&r.reason);
 	sb_free(&r.rejects);
+	sb_free(&r.prefixes);
+	sb_free(&r.published_prefixes);
 	return rc;
 }
 

@@ -10,6 +10,7 @@ import copy
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 
 PARKINGS_SOURCE = os.path.join("etl", "jobs", "demo", "data", "parkings.geojson")
@@ -421,3 +422,74 @@ def test_version_and_paging_parameters_are_checked(ctx):
     finally:
         ds.drop()
         other.drop()
+
+
+def test_reharvest_compares_rows_as_read_and_sends_only_a_new_version(ctx):
+    """A run whose rows are the published version's, read again from a
+    file of other bytes, sends the database nothing; a difference
+    anywhere (first block of 10,000 rows, a later one, a row added at the
+    end) sends every row all the same, and the new version is right."""
+    from test_exports import assert_download_matches_catalogue
+    ds = Dataset(ctx, "test-ver-hold", key="code")
+    ds.doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "C%05d" % i, "n": i},
+         "geometry": {"type": "Point", "coordinates": [0.3 + i * 1e-6, 46.5]}}
+        for i in range(25000)]}
+
+    def run(indent=None, env=None, fsize_kb=None):
+        with open(ds.path, "w") as f:
+            json.dump(ds.job, f)
+        with open(os.path.join(ds.folder, "parkings.geojson"), "w") as f:
+            json.dump(ds.doc, f, indent=indent)
+        wal = ctx.sql_value("SELECT pg_current_wal_lsn()")
+        if fsize_kb:  # a spool that stops growing while the rows are held
+            p = subprocess.run(
+                ["bash", "-c", 'ulimit -f %d; trap "" XFSZ; exec "$0" run '
+                 '--no-progress "$1"' % fsize_kb, ctx.etl_path, ds.path],
+                cwd=ctx.root, env=ctx.env(env), capture_output=True, text=True,
+                timeout=300)
+        else:
+            p = ctx.etl("run", "--no-progress", ds.path, env=env)
+        assert p.returncode == 0, p.stderr
+        written = int(ctx.sql_value(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '%s')" % wal))
+        _, status, message = ds.last_run()
+        return status, message, written
+
+    def n_of(code):
+        return ctx.sql_value("SELECT n FROM data.%s WHERE _id = '%s'" % (
+            ctx.sql_value("SELECT v.table_name FROM datasets d JOIN"
+                          " dataset_versions v ON v.id = d.current_version_id"
+                          " WHERE d.identifier = '%s'" % ds.ident), code))
+
+    try:
+        status, _, loaded = run()
+        assert status == "succeeded"
+        for indent in (1, 2):
+            status, message, written = run(indent)
+            assert status == "unchanged", message
+            assert "nothing was written to the database" in message, message
+            # The run's own records, not 25,000 rows and their index.
+            assert written < loaded / 10, (written, loaded)
+        for change, expect in (
+                (lambda f: f[17000]["properties"].update(n=-1), "0 added, 0 removed, 1 changed"),
+                (lambda f: f[3]["properties"].update(n=-2), "0 added, 0 removed, 1 changed"),
+                (lambda f: f.append({"type": "Feature", "properties": {"code": "Z", "n": 7},
+                                     "geometry": None}), "1 added, 0 removed, 0 changed")):
+            change(ds.features)
+            status, message, _ = run(3)
+            assert status == "succeeded" and expect in message, message
+            assert_download_matches_catalogue(ctx, ds.ident)
+        assert (n_of("C17000"), n_of("C00003"), n_of("Z")) == ("-1", "-2", "7")
+        # Without a spool nothing is held: same rows, loaded and found
+        # unchanged; a spool that breaks while the rows are held sends
+        # what it kept, then the rest.
+        status, message, _ = run(4, {"TMPDIR": os.path.join(ds.folder, "missing")})
+        assert status == "unchanged" and "nothing was written" not in message, message
+        ds.features[24000]["properties"]["n"] = -3
+        status, message, _ = run(5, fsize_kb=300)
+        assert status == "succeeded" and "0 added, 0 removed, 1 changed" in message, message
+        assert n_of("C24000") == "-3"
+        assert_download_matches_catalogue(ctx, ds.ident)
+    finally:
+        ds.drop()
