@@ -10,12 +10,9 @@
  *
  * The stream goes to an unlinked temporary file in $TMPDIR (or /tmp) as
  * it is sent, up to half the space free there; memory holds one piece of
- * it at a time.  Once the load turns out to be a new version (an
- * unchanged one renders nothing), a thread renders the file while the
- * indexes build: the two B-trees take less time than the GiST index, and
- * the rendering fits beside them on the second core (make bench).  A
- * lower priority for that thread (SCHED_IDLE) gained nothing measurable,
- * and without privileges it could not be raised again.
+ * it at a time.  Once the load has made a new version (an unchanged one
+ * renders nothing) and its B-trees are built, a thread renders the file
+ * on the core the GiST build leaves free.
  *
  * Anything that goes wrong with the file or the thread (not enough room)
  * only turns the tee off: the exports are then read back from the table
@@ -47,9 +44,9 @@ bool exports_tee_write(void *tee, const char *buf, size_t len);
  * what a load held back is sent from there. */
 bool exports_tee_reread(void *tee, uint64_t off, void *buf, size_t len);
 
-/* The stream is complete and makes a new version: starts rendering it.
- * False when it cannot (the file is incomplete, no thread): read the
- * exports back from the table then. */
+/* The stream is complete and makes a new version: starts rendering it
+ * on a thread.  False when it cannot (the file is incomplete, no thread):
+ * read the exports back from the table then. */
 bool exports_tee_render(struct exports_tee *t);
 
 /* The indexes are built: waits for the rendering and fills *out; with progress, a line on standard error shows the rows
